@@ -86,7 +86,7 @@ enum mgi_peer_kind {
 #define MGI_FAMILY_IPV4 4
 #define MGI_FAMILY_IPV6 6
 
-/* One ACE, 80 bytes. Addresses are in network byte order, IPv4 in the first 4 bytes of addr[],
+/* One ACE, 76 bytes. Addresses are in network byte order, IPv4 in the first 4 bytes of addr[],
  * the rest zero; the bits of addr past plen are zero (the reader checks). Ports and ethertype
  * are host values stored little-endian like every integer of the image. */
 struct mgi_ace {
@@ -250,6 +250,18 @@ const struct mgi_device *mgi_find_device(const struct mgi_image *img, const uint
 /* CRC-32C (Castagnoli), the image checksum. */
 uint32_t mg_crc32c(uint32_t crc, const void *data, size_t len);
 
+/* The checksum an image must carry: CRC-32C of blob[0..size) with the header's checksum field
+ * taken as 0. size must be >= sizeof(struct mgi_header). A publisher that rewrites a field
+ * (generation) stores mgi_checksum() of the result in header.checksum. */
+uint32_t mgi_checksum(const void *blob, size_t size);
+
+/* Names for listings and logs ("enforced", "allowances-only", "accept", "dnsname"); "?" for
+ * values out of range. */
+const char *mg_state_str(unsigned int state);
+const char *mg_action_str(unsigned int action);
+const char *mgi_profile_mode_str(unsigned int mode);
+const char *mgi_set_kind_str(unsigned int kind);
+
 /* Read a whole file into an 8-byte aligned buffer; free() it. NULL with errno set. */
 void *mg_read_file(const char *path, size_t max_size, size_t *size_out);
 
@@ -287,8 +299,12 @@ int mgi_builder_set_allowances(struct mgi_builder *b, uint32_t flags, uint32_t r
 void mgi_builder_set_generation(struct mgi_builder *b, uint64_t generation);
 
 /* Serialises into a new malloc'd, 8-byte aligned blob. Returns 0 or a negative errno. The
- * result passes mgi_open(). */
+ * result passes mgi_open(): finish runs it and fails with -EINVAL (reason in
+ * mgi_builder_error()) when an ACE, set or profile added is invalid. */
 int mgi_builder_finish(struct mgi_builder *b, void **blob, size_t *size);
+
+/* Why the last failing builder call failed ("" when none); valid until the next call. */
+const char *mgi_builder_error(const struct mgi_builder *b);
 
 /* Default profiles written by a fresh builder: unknown -> allowances only, pending ->
  * allowances only, enforced -> own policy, quarantined -> allowances only, updating -> own

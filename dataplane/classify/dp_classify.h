@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Burst classification: the whole enforcement decision of mudgate-dp for up to DP_BURST_MAX
+ * parsed frames, with the semantics of mg_classify_frame() (mg_classify.h):
+ *
+ *   1. one bulk device-table lookup for every source and destination MAC of the burst;
+ *   2. per side (source device from-device, destination device to-device): profile, malformed,
+ *      allowances, policy selection, Ethernet ACEs -- or an rte_acl key;
+ *   3. one rte_acl_classify() call per family for the whole burst, whatever the mix of devices
+ *      and policies (the policy and direction are exact-match fields of the key);
+ *   4. in frame order: direction-initiated resolution against the worker's flow table, the
+ *      both-sides rule, counters, and recording of new flows.
+ *
+ * Workers and the differential test call the same function. Called by one thread per flow
+ * table and stats block; the generation and device table are only read.
+ */
+#ifndef DP_CLASSIFY_H
+#define DP_CLASSIFY_H
+
+#include <stdint.h>
+
+#include "flow/dp_flow.h"
+#include "policy/dp_policy.h"
+#include "telemetry/dp_stats.h"
+#include "mg_classify.h"
+
+#define DP_BURST_MAX 32
+
+struct dp_pkt {
+	struct mg_pkt p; /* filled by the caller (mg_pkt_parse) */
+	uint32_t len; /* frame bytes, for counters */
+	/* results */
+	uint8_t verdict; /* enum mg_verdict */
+	uint8_t reason; /* enum mg_reason: the deciding one */
+	uint32_t policy; /* deciding policy or MGI_NO_POLICY */
+	uint32_t ace; /* deciding global ACE index or MGI_NO_POLICY */
+	int32_t pos[2]; /* device table positions of the source / destination, or < 0 */
+	uint64_t slot[2];
+};
+
+/*
+ * Classifies pk[0..n) (n <= DP_BURST_MAX) with generation g. ft: the caller's flow table (NULL
+ * treats reverse direction-initiated ACEs as not matching, like the reference with NULL
+ * flows). ws: the caller's counters (NULL: none). worker: row of g->rule_hits. now: TSC.
+ */
+void dp_classify_burst(const struct dp_gen *g, const struct dp_devs *devs,
+		       struct dp_flow_table *ft, struct dp_pkt *pk, uint32_t n,
+		       struct dp_wstats *ws, uint32_t worker, uint64_t now);
+
+#endif /* DP_CLASSIFY_H */

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Differential test: the fast path's burst classifier (rte_acl generations, device hash, flow
+ * table) against the reference classifier mg_classify_frame(), on random policies and random
+ * and boundary frames. Every frame's verdict, deciding reason, policy and ACE must be equal.
+ *
+ * usage: dp_diff_test [N_FRAMES [SEED]]   (default 1,000,000 frames)
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_eal.h>
+#include <rte_lcore.h>
+
+#include "classify/dp_classify.h"
+#include "dp_testgen.h"
+#include "mg_classify.h"
+
+#define FRAMES_PER_IMAGE 4000
+
+static void
+hexdump(const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, "%02x%s", b[i], (i + 1) % 32 ? "" : "\n");
+	fprintf(stderr, "\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	char *eal[] = {argv[0], "--no-huge", "--no-shconf", "--no-pci", "-l", "0", "-m", "512",
+		       "--log-level=lib.eal:error", "--no-telemetry", NULL};
+	uint64_t n_frames = 1000000, seed = 20261129, n_done = 0, mismatches = 0, n_images = 0;
+	uint64_t by_reason[MG_R_COUNT_] = {0};
+	uint64_t n_reverse = 0, n_v6_ace = 0;
+	struct dp_pids *pids;
+	struct tg *t;
+	int rc;
+
+	if (argc > 1)
+		n_frames = strtoull(argv[1], NULL, 0);
+	if (argc > 2)
+		seed = strtoull(argv[2], NULL, 0);
+	if (rte_eal_init(10, eal) < 0) {
+		fprintf(stderr, "rte_eal_init failed\n");
+		return 1;
+	}
+	t = malloc(sizeof(*t));
+	pids = dp_pids_create(1 << 16);
+	struct dp_devs *devs = dp_devs_create("diff_devs", 1024, 1, NULL);
+	if (!t || !pids || !devs) {
+		fprintf(stderr, "setup failed\n");
+		return 1;
+	}
+	tg_init(t, seed);
+	printf("dp_diff_test: seed %" PRIu64 ", %" PRIu64 " frames\n", seed, n_frames);
+
+	while (n_done < n_frames) {
+		void *blob;
+		size_t size;
+		char err[256] = "";
+
+		rc = tg_image(t, &blob, &size, 6, 10);
+		if (rc < 0) {
+			fprintf(stderr, "image generation failed: %d\n", rc);
+			return 1;
+		}
+		struct dp_gen *g = dp_gen_build(blob, size, ++n_images, pids, 1, err, sizeof(err));
+		free(blob);
+		if (!g) {
+			fprintf(stderr, "dp_gen_build: %s\n", err);
+			return 1;
+		}
+		/* bindings = the image's device table, like mudgate-dp loading an image */
+		dp_devs_clear(devs);
+		for (uint32_t i = 0; i < g->img.n_devices; i++) {
+			const struct mgi_device *d = &g->img.devices[i];
+			uint32_t pid = d->policy == MGI_NO_POLICY ? DP_NO_PID : g->policy_pid[d->policy];
+			if (dp_devs_set(devs, d->mac, pid, d->state) < 0) {
+				fprintf(stderr, "dp_devs_set failed\n");
+				return 1;
+			}
+		}
+		char fname[32];
+		snprintf(fname, sizeof(fname), "diff_flows_%" PRIu64, n_images);
+		struct dp_flow_table *ft = dp_flow_create(fname, 1 << 14, NULL, SOCKET_ID_ANY);
+		struct mg_flows *rf = mg_flows_create();
+		if (!ft || !rf) {
+			fprintf(stderr, "flow tables failed\n");
+			return 1;
+		}
+		static uint8_t frames[DP_BURST_MAX][256];
+		static size_t lens[DP_BURST_MAX];
+		struct dp_pkt pk[DP_BURST_MAX];
+		for (uint32_t done = 0; done < FRAMES_PER_IMAGE && n_done < n_frames;) {
+			uint32_t n = 1 + (uint32_t)(tg_rand(t) % DP_BURST_MAX);
+			for (uint32_t i = 0; i < n; i++) {
+				lens[i] = tg_rand(t) & 1 ? tg_frame(t, frames[i])
+							 : tg_frame_image(t, &g->img, frames[i]);
+				mg_pkt_parse(&pk[i].p, frames[i], lens[i]);
+				pk[i].len = (uint32_t)lens[i];
+			}
+			dp_classify_burst(g, devs, ft, pk, n, NULL, 0, 1);
+			for (uint32_t i = 0; i < n; i++) {
+				struct mg_result r;
+				mg_classify_frame(&g->img, &pk[i].p, rf, &r);
+				by_reason[r.reason]++;
+				if (r.ace != MGI_NO_POLICY && (g->ace[r.ace].flags & DP_ACE_REVERSE))
+					n_reverse++;
+				if (r.ace != MGI_NO_POLICY && g->ace[r.ace].family == MGI_FAMILY_IPV6)
+					n_v6_ace++;
+				if (r.verdict != pk[i].verdict || r.reason != pk[i].reason ||
+				    r.policy != pk[i].policy || r.ace != pk[i].ace) {
+					if (mismatches++ < 10) {
+						fprintf(stderr,
+							"MISMATCH image %" PRIu64 " frame %" PRIu64
+							": reference %s/%s policy %u ace %u, fast "
+							"path %s/%s policy %u ace %u\n",
+							n_images, n_done + i,
+							r.verdict ? "deny" : "allow",
+							mg_reason_str(r.reason), r.policy, r.ace,
+							pk[i].verdict ? "deny" : "allow",
+							mg_reason_str(pk[i].reason), pk[i].policy,
+							pk[i].ace);
+						hexdump(frames[i], lens[i]);
+					}
+				}
+			}
+			done += n;
+			n_done += n;
+		}
+		dp_flow_destroy(ft);
+		mg_flows_destroy(rf);
+		dp_gen_destroy(g);
+	}
+	printf("dp_diff_test: %" PRIu64 " frames over %" PRIu64 " images, %" PRIu64
+	       " mismatches\n",
+	       n_done, n_images, mismatches);
+	printf("  decided by a reverse direction-initiated ACE: %" PRIu64
+	       ", by an IPv6 ACE: %" PRIu64 "\n",
+	       n_reverse, n_v6_ace);
+	if (n_frames >= 100000 && (!n_reverse || !n_v6_ace)) {
+		fprintf(stderr, "flow or IPv6 ACE paths never exercised\n");
+		mismatches++;
+	}
+	for (int r = 0; r < MG_R_COUNT_; r++)
+		printf("  %-20s %" PRIu64 "\n", mg_reason_str(r), by_reason[r]);
+	/* the test is worthless if a reason never occurs */
+	int missing = 0;
+	for (int r = 0; r < MG_R_COUNT_; r++)
+		if (!by_reason[r] && n_frames >= 100000) {
+			fprintf(stderr, "reason %s never reached\n", mg_reason_str(r));
+			missing++;
+		}
+	dp_devs_destroy(devs);
+	dp_pids_destroy(pids);
+	free(t);
+	rte_eal_cleanup();
+	return mismatches || missing ? 1 : 0;
+}
