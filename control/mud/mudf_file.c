@@ -222,10 +222,11 @@ mudf_load(struct mudf_ctx *c, const char *path, const struct mudf_opts *opts,
 	size_t max = opts && opts->max_size ? opts->max_size : MUDF_MAX_SIZE;
 	size_t len = 0, cap = max + 1;
 	char *buf = NULL;
-	struct stat st;
+	struct stat st = {0};
 	int fd, ret;
 
 	*out = NULL;
+	errno = 0;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
@@ -233,7 +234,7 @@ mudf_load(struct mudf_ctx *c, const char *path, const struct mudf_opts *opts,
 		return ret;
 	}
 	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
-		ret = S_ISDIR(st.st_mode) ? -EISDIR : -errno;
+		ret = errno && !S_ISDIR(st.st_mode) ? -errno : -EISDIR;
 		mudf_diag_add(d, MUDF_ERROR, "/", "cannot read: %s", strerror(-ret));
 		goto out;
 	}

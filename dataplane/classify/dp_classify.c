@@ -252,6 +252,7 @@ dp_classify_burst(const struct dp_gen *g, const struct dp_devs *devs, struct dp_
 		  uint64_t now)
 {
 	const void *keys[2 * DP_BURST_MAX];
+	uint64_t kbuf[2 * DP_BURST_MAX]; /* aligned copies: rte_hash_crc reads 4-byte words */
 	int32_t pos[2 * DP_BURST_MAX];
 	struct side sides[DP_BURST_MAX][2];
 	struct dp_acl4_key k4[2 * DP_BURST_MAX];
@@ -265,8 +266,10 @@ dp_classify_burst(const struct dp_gen *g, const struct dp_devs *devs, struct dp_
 
 	/* 1. bulk device lookup: source then destination MAC of each frame */
 	for (uint32_t i = 0; i < n; i++) {
-		keys[2 * i] = pk[i].p.src_mac;
-		keys[2 * i + 1] = pk[i].p.dst_mac;
+		memcpy(&kbuf[2 * i], pk[i].p.src_mac, 6);
+		memcpy(&kbuf[2 * i + 1], pk[i].p.dst_mac, 6);
+		keys[2 * i] = &kbuf[2 * i];
+		keys[2 * i + 1] = &kbuf[2 * i + 1];
 	}
 	if (n)
 		rte_hash_lookup_bulk(devs->h, keys, 2 * n, pos);

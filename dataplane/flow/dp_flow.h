@@ -20,7 +20,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct dp_flow_key {
+/* 8-byte aligned (the hash reads 8-byte words); padding is zeroed by whoever builds a key. */
+struct __attribute__((aligned(8))) dp_flow_key {
 	uint8_t mac[6];
 	uint8_t dir; /* direction the SYN travelled, relative to the device */
 	uint8_t family;

@@ -613,9 +613,16 @@ dp_devs_destroy(struct dp_devs *d)
 	free(d);
 }
 
+/* An aligned copy of a MAC: rte_hash_crc reads 4-byte words. */
+#define ALIGNED_MAC(name, mac)                                                                \
+	uint64_t name##_buf = 0;                                                              \
+	memcpy(&name##_buf, (mac), 6);                                                        \
+	const void *name = &name##_buf
+
 int
-dp_devs_set(struct dp_devs *d, const uint8_t mac[6], uint32_t pid, uint8_t state)
+dp_devs_set(struct dp_devs *d, const uint8_t mac_in[6], uint32_t pid, uint8_t state)
 {
+	ALIGNED_MAC(mac, mac_in);
 	int32_t pos = rte_hash_lookup(d->h, mac);
 	if (pos < 0) {
 		pos = rte_hash_add_key(d->h, mac);
@@ -628,8 +635,9 @@ dp_devs_set(struct dp_devs *d, const uint8_t mac[6], uint32_t pid, uint8_t state
 }
 
 int
-dp_devs_set_state(struct dp_devs *d, const uint8_t mac[6], uint8_t state)
+dp_devs_set_state(struct dp_devs *d, const uint8_t mac_in[6], uint8_t state)
 {
+	ALIGNED_MAC(mac, mac_in);
 	int32_t pos = rte_hash_lookup(d->h, mac);
 	if (pos < 0)
 		return -ENOENT;
@@ -639,8 +647,9 @@ dp_devs_set_state(struct dp_devs *d, const uint8_t mac[6], uint8_t state)
 }
 
 int
-dp_devs_del(struct dp_devs *d, const uint8_t mac[6])
+dp_devs_del(struct dp_devs *d, const uint8_t mac_in[6])
 {
+	ALIGNED_MAC(mac, mac_in);
 	int32_t pos = rte_hash_del_key(d->h, mac);
 	if (pos < 0)
 		return -ENOENT;
@@ -687,7 +696,8 @@ dp_devs_iterate(const struct dp_devs *d, uint32_t *next, uint8_t mac[6], uint64_
 }
 
 int32_t
-dp_devs_lookup(const struct dp_devs *d, const uint8_t mac[6])
+dp_devs_lookup(const struct dp_devs *d, const uint8_t mac_in[6])
 {
+	ALIGNED_MAC(mac, mac_in);
 	return rte_hash_lookup(d->h, mac);
 }
