@@ -19,9 +19,9 @@
 #include "policy/dp_policy.h"
 #include "telemetry/dp_stats.h"
 
-#define DP_MAX_PORTS 16
+#define DP_MAX_PORTS   16
 #define DP_MAX_WORKERS 32
-#define DP_LEARN_SIZE 4096 /* MAC learning cache entries (power of two) */
+#define DP_LEARN_SIZE  4096 /* MAC learning cache entries (power of two) */
 
 enum dp_port_role {
 	DP_PORT_ACCESS = 0,
@@ -29,7 +29,7 @@ enum dp_port_role {
 };
 
 struct dp_port {
-	uint16_t id; /* DPDK port id */
+	uint16_t id;  /* DPDK port id */
 	uint8_t role; /* enum dp_port_role */
 	uint16_t n_rxq, n_txq;
 	char name[64];
@@ -40,26 +40,26 @@ struct __rte_cache_aligned dp_worker {
 	unsigned int lcore;
 	uint32_t index;
 	struct dp_flow_table *flows;
-	struct rte_ring *punt; /* worker -> control: punted/held frames (SP/SC) */
+	struct rte_ring *punt;   /* worker -> control: punted/held frames (SP/SC) */
 	struct rte_ring *inject; /* control -> worker: released frames to transmit (SP/SC) */
 	struct dp_wstats st;
-	uint64_t last_rx_tsc; /* for --drain-exit */
+	uint64_t last_rx_tsc;           /* for --drain-exit */
 	uint64_t punt_tokens, punt_tsc; /* token bucket */
 	bool done;
 };
 
 /* An mbuf queued to the control thread: the metadata lives in the mbuf's private area. */
 struct dp_punt_meta {
-	uint64_t hold; /* 1: held (forward on release), 0: a copy */
-	uint16_t port; /* rx port id */
+	uint64_t hold;     /* 1: held (forward on release), 0: a copy */
+	uint16_t port;     /* rx port id */
 	uint16_t out_port; /* with hold: where to transmit on release (UINT16_MAX: flood) */
-	uint8_t kind; /* enum mg_ctrl_punt_kind */
+	uint8_t kind;      /* enum mg_ctrl_punt_kind */
 };
 
 struct dp_ctx {
 	struct dp_port ports[DP_MAX_PORTS];
 	uint16_t n_ports;
-	uint16_t uplink; /* index in ports[] */
+	uint16_t uplink;                     /* index in ports[] */
 	uint16_t port_idx[RTE_MAX_ETHPORTS]; /* DPDK port id -> index in ports[] */
 	struct dp_worker workers[DP_MAX_WORKERS];
 	uint32_t n_workers;

@@ -30,8 +30,6 @@
 #include "mg_image.h"
 #include "port/dp_port.h"
 
-
-
 static void
 on_signal(int sig)
 {
@@ -126,21 +124,48 @@ main(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'a': access = optarg; break;
-		case 'u': uplink = optarg; break;
-		case 'i': image = optarg; break;
-		case 'c': ctrl = optarg; break;
-		case 's': state = optarg; break;
-		case 'w': workers = num_arg("--workers", optarg, 1, DP_MAX_WORKERS); break;
-		case 'd': dp.drain_exit = true; break;
-		case 'D': max_devices = num_arg("--max-devices", optarg, 16, 1ul << 24); break;
-		case 'F': max_flows = num_arg("--max-flows", optarg, 64, 1ul << 26); break;
-		case 'P': dp.punt_rate = (uint32_t)num_arg("--punt-rate", optarg, 1, 1000000); break;
-		case 'H':
-			dp.hold_timeout_ms = (uint32_t)num_arg("--hold-timeout-ms", optarg, 1, 60000);
+		case 'a':
+			access = optarg;
 			break;
-		case 'h': usage(stdout); rte_eal_cleanup(); return 0;
-		default: usage(stderr); rte_eal_cleanup(); return 2;
+		case 'u':
+			uplink = optarg;
+			break;
+		case 'i':
+			image = optarg;
+			break;
+		case 'c':
+			ctrl = optarg;
+			break;
+		case 's':
+			state = optarg;
+			break;
+		case 'w':
+			workers = num_arg("--workers", optarg, 1, DP_MAX_WORKERS);
+			break;
+		case 'd':
+			dp.drain_exit = true;
+			break;
+		case 'D':
+			max_devices = num_arg("--max-devices", optarg, 16, 1ul << 24);
+			break;
+		case 'F':
+			max_flows = num_arg("--max-flows", optarg, 64, 1ul << 26);
+			break;
+		case 'P':
+			dp.punt_rate = (uint32_t)num_arg("--punt-rate", optarg, 1, 1000000);
+			break;
+		case 'H':
+			dp.hold_timeout_ms =
+				(uint32_t)num_arg("--hold-timeout-ms", optarg, 1, 60000);
+			break;
+		case 'h':
+			usage(stdout);
+			rte_eal_cleanup();
+			return 0;
+		default:
+			usage(stderr);
+			rte_eal_cleanup();
+			return 2;
 		}
 	}
 	if (!access || !uplink || optind != argc) {
@@ -201,10 +226,11 @@ main(int argc, char **argv)
 		wk->flows = dp_flow_create(name, (uint32_t)max_flows, NULL,
 					   (int)rte_lcore_to_socket_id(wk->lcore));
 		snprintf(name, sizeof(name), "mg_punt_%u", w);
-		wk->punt = rte_ring_create(name, 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		wk->punt =
+			rte_ring_create(name, 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
 		snprintf(name, sizeof(name), "mg_inject_%u", w);
-		wk->inject = rte_ring_create(name, 1024, SOCKET_ID_ANY,
-					     RING_F_SP_ENQ | RING_F_SC_DEQ);
+		wk->inject =
+			rte_ring_create(name, 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
 		if (!wk->flows || !wk->punt || !wk->inject) {
 			fprintf(stderr, "mudgate-dp: worker %u tables: %s\n", w,
 				rte_strerror(rte_errno));
@@ -305,7 +331,8 @@ out_eal:
 	}
 	for (uint32_t w = 0; w < dp.n_workers; w++) {
 		struct rte_mbuf *m = NULL;
-		while (dp.workers[w].inject && rte_ring_dequeue(dp.workers[w].inject, (void **)&m) == 0)
+		while (dp.workers[w].inject &&
+		       rte_ring_dequeue(dp.workers[w].inject, (void **)&m) == 0)
 			rte_pktmbuf_free(m);
 		while (dp.workers[w].punt && rte_ring_dequeue(dp.workers[w].punt, (void **)&m) == 0)
 			rte_pktmbuf_free(m);

@@ -17,7 +17,7 @@
 #include "classify/dp_classify.h"
 #include "punt/dp_punt.h"
 
-#define SWEEP_EVERY 64 /* loops between flow-table sweep steps */
+#define SWEEP_EVERY  64 /* loops between flow-table sweep steps */
 #define SWEEP_BUDGET 32
 
 struct txq {
@@ -158,7 +158,8 @@ punt(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m, const stru
 			rte_mbuf_refcnt_update(m, -1);
 		w->st.punts[DP_PUNT_QUEUE_FULL]++;
 		if (hold)
-			w->st.drops[DP_DROP_HOLD_FULL]++; /* counted; the answer is still forwarded */
+			w->st.drops[DP_DROP_HOLD_FULL]++; /* counted; the answer is still forwarded
+							   */
 		return false;
 	}
 	w->st.punts[kind == MG_PUNT_DHCP4   ? DP_PUNT_DHCP4
@@ -241,6 +242,7 @@ dp_worker_main(void *arg)
 	rte_rcu_qsbr_thread_online(dp.rcu, w->index);
 	w->last_rx_tsc = rte_rdtsc();
 	w->punt_tsc = w->last_rx_tsc;
+	w->punt_tokens = dp.punt_rate / 10 + 16; /* start with a full bucket */
 
 	while (!dp.quit) {
 		const struct dp_gen *g = dp_gen_get();

@@ -12,8 +12,8 @@
 
 enum side_state {
 	SIDE_NONE = 0, /* no bound device on this side */
-	SIDE_DONE, /* decided before the ACEs */
-	SIDE_ACL, /* waiting for the rte_acl result */
+	SIDE_DONE,     /* decided before the ACEs */
+	SIDE_ACL,      /* waiting for the rte_acl result */
 };
 
 struct side {
@@ -133,8 +133,7 @@ side_prepare(const struct dp_gen *g, uint64_t slot, unsigned int dir, const stru
 	if (prof->mode == MGI_PROFILE_DENY_ALL)
 		return side_done(s, MG_DENY, MG_R_PROFILE_DENY_ALL, MGI_NO_POLICY, MGI_NO_POLICY);
 	if (prof->mode == MGI_PROFILE_ALLOW_ALL)
-		return side_done(s, MG_ALLOW, MG_R_PROFILE_ALLOW_ALL, MGI_NO_POLICY,
-				 MGI_NO_POLICY);
+		return side_done(s, MG_ALLOW, MG_R_PROFILE_ALLOW_ALL, MGI_NO_POLICY, MGI_NO_POLICY);
 	if (p->malformed)
 		return side_done(s, MG_DENY, MG_R_MALFORMED, MGI_NO_POLICY, MGI_NO_POLICY);
 	if (allowance(g, dir, p, &why))
@@ -282,8 +281,8 @@ dp_classify_burst(const struct dp_gen *g, const struct dp_devs *devs, struct dp_
 			pk[i].pos[side] = pos[2 * i + side];
 			if (pos[2 * i + side] < 0)
 				continue;
-			uint64_t slot = __atomic_load_n(&devs->slot[pos[2 * i + side]],
-							__ATOMIC_ACQUIRE);
+			uint64_t slot =
+				__atomic_load_n(&devs->slot[pos[2 * i + side]], __ATOMIC_ACQUIRE);
 			pk[i].slot[side] = slot;
 			side_prepare(g, slot, side, &pk[i].p, s, k4, &n4, k6, &n6);
 		}
@@ -356,7 +355,8 @@ dp_classify_burst(const struct dp_gen *g, const struct dp_devs *devs, struct dp_
 			if (x->pos[side] < 0)
 				continue;
 			struct dp_dev_ctr *c =
-				&devs->ctr[(size_t)(worker < devs->n_workers ? worker : 0) * devs->cap +
+				&devs->ctr[(size_t)(worker < devs->n_workers ? worker : 0) *
+						   devs->cap +
 					   (uint32_t)x->pos[side]];
 			if (x->verdict == MG_ALLOW) {
 				c->allow_pkts++;

@@ -28,13 +28,13 @@
 
 struct dp_pkt {
 	struct mg_pkt p; /* filled by the caller (mg_pkt_parse) */
-	uint32_t len; /* frame bytes, for counters */
+	uint32_t len;    /* frame bytes, for counters */
 	/* results */
 	uint8_t verdict; /* enum mg_verdict */
-	uint8_t reason; /* enum mg_reason: the deciding one */
+	uint8_t reason;  /* enum mg_reason: the deciding one */
 	uint32_t policy; /* deciding policy or MGI_NO_POLICY */
-	uint32_t ace; /* deciding global ACE index or MGI_NO_POLICY */
-	int32_t pos[2]; /* device table positions of the source / destination, or < 0 */
+	uint32_t ace;    /* deciding global ACE index or MGI_NO_POLICY */
+	int32_t pos[2];  /* device table positions of the source / destination, or < 0 */
 	uint64_t slot[2];
 };
 
@@ -43,8 +43,8 @@ struct dp_pkt {
  * treats reverse direction-initiated ACEs as not matching, like the reference with NULL
  * flows). ws: the caller's counters (NULL: none). worker: row of g->rule_hits. now: TSC.
  */
-void dp_classify_burst(const struct dp_gen *g, const struct dp_devs *devs,
-		       struct dp_flow_table *ft, struct dp_pkt *pk, uint32_t n,
-		       struct dp_wstats *ws, uint32_t worker, uint64_t now);
+void dp_classify_burst(const struct dp_gen *g, const struct dp_devs *devs, struct dp_flow_table *ft,
+		       struct dp_pkt *pk, uint32_t n, struct dp_wstats *ws, uint32_t worker,
+		       uint64_t now);
 
 #endif /* DP_CLASSIFY_H */

@@ -24,13 +24,13 @@
 #include "mg_ctrl.h"
 #include "mg_image.h"
 
-#define LOG(level, fmt, ...) rte_log(RTE_LOG_##level, RTE_LOGTYPE_USER1, "mudgate.ctrl: " fmt "\n", \
-				     ##__VA_ARGS__)
+#define LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_##level, RTE_LOGTYPE_USER1, "mudgate.ctrl: " fmt "\n", ##__VA_ARGS__)
 
 #define MAX_CLIENTS 8
-#define OUT_CAP (8u << 20) /* a client's unsent bytes beyond which punts are dropped for it */
-#define MAX_HOLDS 4096
-#define BIND_MAGIC "MGBIND1"
+#define OUT_CAP     (8u << 20) /* a client's unsent bytes beyond which punts are dropped for it */
+#define MAX_HOLDS   4096
+#define BIND_MAGIC  "MGBIND1"
 
 struct dp_ctrl_stats dp_ctrl_stats;
 
@@ -184,8 +184,10 @@ persist_bindings(void)
 	p = bindings_payload(g, &len, NULL);
 	if (!p)
 		return;
-	struct bind_file_hdr h = {.magic = BIND_MAGIC, .generation = g->generation,
-				  .crc = mg_crc32c(0, p, len), .len = len};
+	struct bind_file_hdr h = {.magic = BIND_MAGIC,
+				  .generation = g->generation,
+				  .crc = mg_crc32c(0, p, len),
+				  .len = len};
 	write_atomic("bindings.bin", &h, sizeof(h), p, len);
 	free(p);
 	C.bindings_dirty = false;
@@ -216,8 +218,9 @@ apply_bindings(struct dp_devs *devs, const struct dp_gen *g, const uint8_t *p, u
 			pid = dp_pids_find(dp.pids, name);
 			if (pid == DP_NO_PID || pid >= g->n_pid_map ||
 			    g->pid_map[pid] == MGI_NO_POLICY) {
-				snprintf(errbuf, errbuf_size, "policy '%.180s' not in generation %" PRIu64,
-					 name, g->generation);
+				snprintf(errbuf, errbuf_size,
+					 "policy '%.180s' not in generation %" PRIu64, name,
+					 g->generation);
 				return -ENOENT;
 			}
 		}
@@ -324,8 +327,8 @@ dp_ctrl_load(const void *blob, size_t size, uint64_t generation, bool keep_bindi
 		}
 		for (uint32_t i = 0; i < g->img.n_devices; i++) {
 			const struct mgi_device *d = &g->img.devices[i];
-			uint32_t pid = d->policy == MGI_NO_POLICY ? DP_NO_PID
-								 : g->policy_pid[d->policy];
+			uint32_t pid =
+				d->policy == MGI_NO_POLICY ? DP_NO_PID : g->policy_pid[d->policy];
 			rc = dp_devs_set(g->devs, d->mac, pid, d->state);
 			if (rc < 0) {
 				snprintf(errbuf, errbuf_size, "device table full (%u)",
@@ -440,7 +443,8 @@ reply(struct client *c, uint32_t seq, int status, const char *reason)
 	size_t rl = strlen(reason);
 	if (rl > MG_CTRL_REASON_MAX)
 		rl = MG_CTRL_REASON_MAX;
-	struct mg_ctrl_reply r = {.status = status, .reason_len = (uint32_t)rl,
+	struct mg_ctrl_reply r = {.status = status,
+				  .reason_len = (uint32_t)rl,
 				  .generation = dp.gen ? dp.gen->generation : 0};
 	out_append(c, MG_CTRL_REPLY, seq, &r, sizeof(r), reason, (uint32_t)rl);
 	dp_ctrl_stats.replies++;
@@ -624,8 +628,9 @@ handle(struct client *c)
 		} else {
 			struct mg_ctrl_state_info s = {
 				.generation = dp.gen ? dp.gen->generation : 0,
-				.image_crc = dp.gen ? ((const struct mgi_header *)dp.gen->blob)->checksum
-						    : 0,
+				.image_crc =
+					dp.gen ? ((const struct mgi_header *)dp.gen->blob)->checksum
+					       : 0,
 				.n_bindings = n,
 				.bindings_crc = mg_crc32c(0, b, len),
 				.n_workers = dp.n_workers,
@@ -692,8 +697,8 @@ client_read(struct client *c)
 			c->payload_got = 0;
 		}
 		if (c->payload_got < c->h.len) {
-			ssize_t r = read(c->fd, c->payload + c->payload_got,
-					 c->h.len - c->payload_got);
+			ssize_t r =
+				read(c->fd, c->payload + c->payload_got, c->h.len - c->payload_got);
 			if (r == 0)
 				return false;
 			if (r < 0)
@@ -718,10 +723,12 @@ drain_punts(void)
 	uint64_t now = rte_rdtsc();
 	for (uint32_t w = 0; w < dp.n_workers; w++) {
 		struct rte_mbuf *m[64];
-		unsigned int n = rte_ring_sc_dequeue_burst(dp.workers[w].punt, (void **)m, 64, NULL);
+		unsigned int n =
+			rte_ring_sc_dequeue_burst(dp.workers[w].punt, (void **)m, 64, NULL);
 		for (unsigned int i = 0; i < n; i++) {
 			struct dp_punt_meta *meta = rte_mbuf_to_priv(m[i]);
-			struct mg_ctrl_punt pm = {.port = meta->port, .kind = meta->kind,
+			struct mg_ctrl_punt pm = {.port = meta->port,
+						  .kind = meta->kind,
 						  .frame_len = rte_pktmbuf_pkt_len(m[i])};
 			uint8_t buf[16384];
 			uint32_t len = RTE_MIN(pm.frame_len, (uint32_t)sizeof(buf));
@@ -732,9 +739,12 @@ drain_punts(void)
 				struct hold *h = &C.holds[id % MAX_HOLDS];
 				if (h->m) /* the slot's previous hold times out now */
 					hold_finish(h, true), dp_ctrl_stats.hold_timeouts++;
-				*h = (struct hold){.id = id, .m = m[i], .worker = w,
+				*h = (struct hold){.id = id,
+						   .m = m[i],
+						   .worker = w,
 						   .deadline = now + rte_get_tsc_hz() *
-									     dp.hold_timeout_ms / 1000};
+									     dp.hold_timeout_ms /
+									     1000};
 				pm.hold_id = id;
 				dp_ctrl_stats.holds++;
 			}

@@ -22,7 +22,7 @@ struct dp_flow_entry {
 
 struct dp_flow_table {
 	struct rte_hash *h;
-	struct dp_flow_entry *e; /* [cap] by hash position */
+	struct dp_flow_entry *e;               /* [cap] by hash position */
 	uint64_t timeout[DP_FLOW_STATE_COUNT]; /* TSC cycles */
 	uint32_t sweep_next;
 	uint32_t n;
@@ -34,8 +34,8 @@ static const uint32_t default_timeouts[DP_FLOW_STATE_COUNT] = {30, 7440, 120, 10
 struct dp_flow_table *
 dp_flow_create(const char *name, uint32_t cap, const uint32_t *timeouts_s, int socket_id)
 {
-	struct dp_flow_table *t = rte_zmalloc_socket("mg_flows", sizeof(*t), RTE_CACHE_LINE_SIZE,
-						     socket_id);
+	struct dp_flow_table *t =
+		rte_zmalloc_socket("mg_flows", sizeof(*t), RTE_CACHE_LINE_SIZE, socket_id);
 	if (!t)
 		return NULL;
 	struct rte_hash_parameters prm = {

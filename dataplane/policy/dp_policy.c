@@ -17,7 +17,7 @@
 /* ---- stable policy ids ----------------------------------------------------------------- */
 
 struct dp_pids {
-	char **names; /* [max] */
+	char **names;    /* [max] */
 	uint32_t *slots; /* open addressing, [2 * max] rounded to a power of two: pid + 1 */
 	uint32_t n_slots;
 	uint32_t n, max;
@@ -114,15 +114,15 @@ static void
 acl_config(struct rte_acl_config *cfg, bool v6, uint32_t categories)
 {
 	unsigned int n_addr = v6 ? 4 : 1, f = 0, in = 0;
-	uint32_t off_src = v6 ? offsetof(struct dp_acl6_key, src)
-			      : offsetof(struct dp_acl4_key, src);
-	uint32_t off_ports = v6 ? offsetof(struct dp_acl6_key, sport)
-				: offsetof(struct dp_acl4_key, sport);
+	uint32_t off_src =
+		v6 ? offsetof(struct dp_acl6_key, src) : offsetof(struct dp_acl4_key, src);
+	uint32_t off_ports =
+		v6 ? offsetof(struct dp_acl6_key, sport) : offsetof(struct dp_acl4_key, sport);
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->num_categories = categories;
-#define DEF(t, sz, inp, o)                                                                     \
-	cfg->defs[f] = (struct rte_acl_field_def){                                             \
+#define DEF(t, sz, inp, o)                                                                         \
+	cfg->defs[f] = (struct rte_acl_field_def){                                                 \
 		.type = (t), .size = (sz), .field_index = f, .input_index = (inp), .offset = (o)}; \
 	f++
 	DEF(RTE_ACL_FIELD_TYPE_BITMASK, 1, in++, 0);
@@ -164,7 +164,7 @@ expand_peer(const struct mgi_image *img, const struct mgi_ace *a, bool src, stru
 	if (kind == MGI_PEER_PREFIX) {
 		if (out)
 			out[0] = (struct addr_c){src ? a->src_addr : a->dst_addr,
-					 src ? a->src_plen : a->dst_plen};
+						 src ? a->src_plen : a->dst_plen};
 		return 1;
 	}
 	const struct mgi_set *s = &img->sets[src ? a->src_set : a->dst_set];
@@ -535,7 +535,8 @@ dp_gen_build(const void *blob, size_t size, uint64_t generation, struct dp_pids 
 	if (rc < 0)
 		goto out_err;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	g->build_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	g->build_ms =
+		(double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 	return g;
 
 out_err:
@@ -614,9 +615,9 @@ dp_devs_destroy(struct dp_devs *d)
 }
 
 /* An aligned copy of a MAC: rte_hash_crc reads 4-byte words. */
-#define ALIGNED_MAC(name, mac)                                                                \
-	uint64_t name##_buf = 0;                                                              \
-	memcpy(&name##_buf, (mac), 6);                                                        \
+#define ALIGNED_MAC(name, mac)         \
+	uint64_t name##_buf = 0;       \
+	memcpy(&name##_buf, (mac), 6); \
 	const void *name = &name##_buf
 
 int

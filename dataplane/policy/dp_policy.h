@@ -30,10 +30,10 @@
 
 /* ---- ACL keys (network byte order, as rte_acl reads them) ------------------------------ */
 
-#define DP_META_L4 0x01 /* L4 header present (not a non-first fragment, not truncated) */
+#define DP_META_L4    0x01 /* L4 header present (not a non-first fragment, not truncated) */
 #define DP_META_PORTS 0x02 /* TCP, UDP, SCTP or DCCP with L4: ports are valid */
-#define DP_META_TCP 0x04 /* TCP with L4: flags are valid */
-#define DP_META_ICMP 0x08 /* ICMP (v4) / ICMPv6 (v6) with L4: type and code are valid */
+#define DP_META_TCP   0x04 /* TCP with L4: flags are valid */
+#define DP_META_ICMP  0x08 /* ICMP (v4) / ICMPv6 (v6) with L4: type and code are valid */
 
 struct dp_acl4_key {
 	uint8_t proto; /* field 0: rte_acl requires a 1-byte first field */
@@ -62,20 +62,20 @@ struct dp_acl6_key {
 };
 
 /* rte_acl categories: 0 = every ACE except reverse direction-initiated ones, 1 = those. */
-#define DP_CAT_MAIN 0
+#define DP_CAT_MAIN    0
 #define DP_CAT_REVERSE 1
 
 /* Per-ACE facts the workers need after rte_acl returned its index. */
-#define DP_ACE_ACCEPT 0x01
+#define DP_ACE_ACCEPT   0x01
 #define DP_ACE_DIR_INIT 0x02 /* MGI_M_DIR_INIT */
-#define DP_ACE_REVERSE 0x04 /* DIR_INIT and dir_init != the ACE's list direction */
+#define DP_ACE_REVERSE  0x04 /* DIR_INIT and dir_init != the ACE's list direction */
 struct dp_ace_info {
 	uint8_t flags; /* DP_ACE_* */
-	uint8_t dir; /* the direction list the ACE is in */
+	uint8_t dir;   /* the direction list the ACE is in */
 	uint8_t dir_init;
 	uint8_t family;
 	uint16_t ethertype; /* family ETH with MGI_M_ETHERTYPE */
-	uint16_t match_lo; /* low 16 bits of mgi_ace.match */
+	uint16_t match_lo;  /* low 16 bits of mgi_ace.match */
 };
 
 struct dp_policy_info {
@@ -93,16 +93,16 @@ struct dp_gen {
 	struct mgi_image img;
 	struct rte_acl_ctx *acl[2]; /* [0] IPv4, [1] IPv6; NULL when the family has no rule */
 	uint32_t n_rules[2];
-	uint32_t categories[2]; /* 1, or RTE_ACL_RESULTS_MULTIPLIER with reverse rules */
-	struct dp_ace_info *ace; /* img.n_aces */
+	uint32_t categories[2];     /* 1, or RTE_ACL_RESULTS_MULTIPLIER with reverse rules */
+	struct dp_ace_info *ace;    /* img.n_aces */
 	struct dp_policy_info *pol; /* img.n_policies */
 	uint32_t *eth_aces; /* global ACE indexes of family-ETH ACEs, grouped per policy/dir */
-	uint32_t *pid_map; /* pid -> policy index or MGI_NO_POLICY; n_pid_map entries */
+	uint32_t *pid_map;  /* pid -> policy index or MGI_NO_POLICY; n_pid_map entries */
 	uint32_t n_pid_map;
-	uint32_t *policy_pid; /* policy index -> pid */
+	uint32_t *policy_pid;               /* policy index -> pid */
 	const struct mgi_prefix *resolvers; /* allowances resolver set members */
 	uint32_t n_resolvers;
-	uint64_t *rule_hits; /* [n_workers][img.n_aces], written by worker w only */
+	uint64_t *rule_hits;  /* [n_workers][img.n_aces], written by worker w only */
 	struct dp_devs *devs; /* the bindings in force with this generation (set by the owner) */
 	uint32_t n_workers;
 	double build_ms;
@@ -155,14 +155,14 @@ struct dp_dev_ctr {
 };
 
 struct dp_devs {
-	struct rte_hash *h; /* MAC (6 bytes) -> position */
-	uint64_t *slot; /* [cap], atomic words */
+	struct rte_hash *h;     /* MAC (6 bytes) -> position */
+	uint64_t *slot;         /* [cap], atomic words */
 	struct dp_dev_ctr *ctr; /* [n_workers][cap]: row w written by worker w only */
 	uint32_t cap;
 	uint32_t n;
 	uint32_t n_workers;
 	uint32_t refs; /* generations referring to this table (control thread) */
-	bool rcu; /* deleted positions are reclaimed after a grace period */
+	bool rcu;      /* deleted positions are reclaimed after a grace period */
 };
 
 /* Creates the table; rcu: the workers' QSBR variable (deleted keys are reclaimed after a grace

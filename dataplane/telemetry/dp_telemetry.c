@@ -22,8 +22,7 @@ struct sbuf {
 	bool oom;
 };
 
-static void __attribute__((format(printf, 2, 3)))
-sb_printf(struct sbuf *b, const char *fmt, ...)
+static void __attribute__((format(printf, 2, 3))) sb_printf(struct sbuf *b, const char *fmt, ...)
 {
 	va_list ap;
 	for (;;) {
@@ -50,12 +49,12 @@ sb_printf(struct sbuf *b, const char *fmt, ...)
 	}
 }
 
-#define SUM(field)                                                                            \
-	({                                                                                    \
-		uint64_t s_ = 0;                                                              \
-		for (uint32_t w_ = 0; w_ < dp.n_workers; w_++)                                \
-			s_ += dp.workers[w_].st.field;                                        \
-		s_;                                                                           \
+#define SUM(field)                                             \
+	({                                                     \
+		uint64_t s_ = 0;                               \
+		for (uint32_t w_ = 0; w_ < dp.n_workers; w_++) \
+			s_ += dp.workers[w_].st.field;         \
+		s_;                                            \
 	})
 
 static void
@@ -107,12 +106,12 @@ dp_counters_json(size_t *len)
 		  SUM(flow_added), SUM(flow_expired), SUM(flow_overflow));
 	const struct dp_ctrl_stats *c = &dp_ctrl_stats;
 	sb_printf(&b,
-		  "\"ctrl\":{\"clients\":%" PRIu64 ",\"messages\":%" PRIu64 ",\"malformed\":%" PRIu64
-		  ",\"out_of_order\":%" PRIu64 ",\"rejected\":%" PRIu64 ",\"loads\":%" PRIu64
-		  ",\"load_failures\":%" PRIu64 ",\"binds\":%" PRIu64 ",\"unbinds\":%" PRIu64
-		  ",\"set_states\":%" PRIu64 ",\"punts_sent\":%" PRIu64 ",\"punts_dropped\":%" PRIu64
-		  ",\"holds\":%" PRIu64 ",\"hold_released\":%" PRIu64 ",\"hold_timeouts\":%" PRIu64
-		  ",\"persist_errors\":%" PRIu64 "},",
+		  "\"ctrl\":{\"clients\":%" PRIu64 ",\"messages\":%" PRIu64
+		  ",\"malformed\":%" PRIu64 ",\"out_of_order\":%" PRIu64 ",\"rejected\":%" PRIu64
+		  ",\"loads\":%" PRIu64 ",\"load_failures\":%" PRIu64 ",\"binds\":%" PRIu64
+		  ",\"unbinds\":%" PRIu64 ",\"set_states\":%" PRIu64 ",\"punts_sent\":%" PRIu64
+		  ",\"punts_dropped\":%" PRIu64 ",\"holds\":%" PRIu64 ",\"hold_released\":%" PRIu64
+		  ",\"hold_timeouts\":%" PRIu64 ",\"persist_errors\":%" PRIu64 "},",
 		  c->clients, c->msgs, c->malformed, c->out_of_order, c->rejected, c->loads,
 		  c->load_failures, c->binds, c->unbinds, c->set_states, c->punts_sent,
 		  c->punts_dropped, c->holds, c->hold_released, c->hold_timeouts,
@@ -136,7 +135,8 @@ dp_counters_json(size_t *len)
 			uint32_t pid = dp_slot_pid(slot);
 			const char *pname = pid == DP_NO_PID ? "" : dp_pids_name(dp.pids, pid);
 			mg_mac_format(mac, m);
-			sb_printf(&b, "%s{\"mac\":\"%s\",\"state\":\"%s\",\"policy\":", n++ ? "," : "",
+			sb_printf(&b,
+				  "%s{\"mac\":\"%s\",\"state\":\"%s\",\"policy\":", n++ ? "," : "",
 				  m, mg_state_str(dp_slot_state(slot)));
 			json_escape(&b, pname ? pname : "");
 			sb_printf(&b,
@@ -156,7 +156,8 @@ dp_counters_json(size_t *len)
 			if (!hits)
 				continue;
 			uint32_t pol = 0;
-			while (pol + 1 < g->img.n_policies && g->img.policies[pol + 1].first_ace <= a)
+			while (pol + 1 < g->img.n_policies &&
+			       g->img.policies[pol + 1].first_ace <= a)
 				pol++;
 			const struct mgi_ace *ace = &g->img.aces[a];
 			sb_printf(&b, "%s{\"ace\":%u,\"policy\":", n++ ? "," : "", a);
@@ -254,7 +255,8 @@ tel_device(const char *cmd, const char *params, struct rte_tel_data *d)
 			struct dp_dev_ctr t = {0};
 			struct dp_devs *devs = dp.gen->devs;
 			for (uint32_t w = 0; w < devs->n_workers; w++) {
-				const struct dp_dev_ctr *x = &devs->ctr[(size_t)w * devs->cap + pos];
+				const struct dp_dev_ctr *x =
+					&devs->ctr[(size_t)w * devs->cap + pos];
 				t.allow_pkts += x->allow_pkts;
 				t.allow_bytes += x->allow_bytes;
 				t.deny_pkts += x->deny_pkts;

@@ -31,8 +31,17 @@ hexdump(const uint8_t *b, size_t n)
 int
 main(int argc, char **argv)
 {
-	char *eal[] = {argv[0], "--no-huge", "--no-shconf", "--no-pci", "-l", "0", "-m", "512",
-		       "--log-level=lib.eal:error", "--no-telemetry", NULL};
+	char *eal[] = {argv[0],
+		       "--no-huge",
+		       "--no-shconf",
+		       "--no-pci",
+		       "-l",
+		       "0",
+		       "-m",
+		       "512",
+		       "--log-level=lib.eal:error",
+		       "--no-telemetry",
+		       NULL};
 	uint64_t n_frames = 1000000, seed = 20261129, n_done = 0, mismatches = 0, n_images = 0;
 	uint64_t by_reason[MG_R_COUNT_] = {0};
 	uint64_t n_reverse = 0, n_v6_ace = 0;
@@ -78,7 +87,8 @@ main(int argc, char **argv)
 		dp_devs_clear(devs);
 		for (uint32_t i = 0; i < g->img.n_devices; i++) {
 			const struct mgi_device *d = &g->img.devices[i];
-			uint32_t pid = d->policy == MGI_NO_POLICY ? DP_NO_PID : g->policy_pid[d->policy];
+			uint32_t pid =
+				d->policy == MGI_NO_POLICY ? DP_NO_PID : g->policy_pid[d->policy];
 			if (dp_devs_set(devs, d->mac, pid, d->state) < 0) {
 				fprintf(stderr, "dp_devs_set failed\n");
 				return 1;
@@ -108,9 +118,11 @@ main(int argc, char **argv)
 				struct mg_result r;
 				mg_classify_frame(&g->img, &pk[i].p, rf, &r);
 				by_reason[r.reason]++;
-				if (r.ace != MGI_NO_POLICY && (g->ace[r.ace].flags & DP_ACE_REVERSE))
+				if (r.ace != MGI_NO_POLICY &&
+				    (g->ace[r.ace].flags & DP_ACE_REVERSE))
 					n_reverse++;
-				if (r.ace != MGI_NO_POLICY && g->ace[r.ace].family == MGI_FAMILY_IPV6)
+				if (r.ace != MGI_NO_POLICY &&
+				    g->ace[r.ace].family == MGI_FAMILY_IPV6)
 					n_v6_ace++;
 				if (r.verdict != pk[i].verdict || r.reason != pk[i].reason ||
 				    r.policy != pk[i].policy || r.ace != pk[i].ace) {
@@ -136,8 +148,7 @@ main(int argc, char **argv)
 		mg_flows_destroy(rf);
 		dp_gen_destroy(g);
 	}
-	printf("dp_diff_test: %" PRIu64 " frames over %" PRIu64 " images, %" PRIu64
-	       " mismatches\n",
+	printf("dp_diff_test: %" PRIu64 " frames over %" PRIu64 " images, %" PRIu64 " mismatches\n",
 	       n_done, n_images, mismatches);
 	printf("  decided by a reverse direction-initiated ACE: %" PRIu64
 	       ", by an IPv6 ACE: %" PRIu64 "\n",

@@ -56,14 +56,24 @@ tg_init(struct tg *t, uint64_t seed)
 		uint8_t fam, plen;
 		uint8_t a[16];
 	} base[] = {
-		{4, 8, {10}}, {4, 16, {10, 1}}, {4, 24, {10, 1, 2}}, {4, 32, {10, 1, 2, 3}},
-		{4, 31, {10, 1, 2, 4}}, {4, 0, {0}}, {4, 25, {192, 168, 1, 128}},
-		{4, 32, {255, 255, 255, 255}}, {4, 12, {172, 16}}, {4, 1, {128}},
-		{6, 32, {0x20, 0x01, 0x0d, 0xb8}}, {6, 48, {0x20, 0x01, 0x0d, 0xb8, 0, 1}},
+		{4, 8, {10}},
+		{4, 16, {10, 1}},
+		{4, 24, {10, 1, 2}},
+		{4, 32, {10, 1, 2, 3}},
+		{4, 31, {10, 1, 2, 4}},
+		{4, 0, {0}},
+		{4, 25, {192, 168, 1, 128}},
+		{4, 32, {255, 255, 255, 255}},
+		{4, 12, {172, 16}},
+		{4, 1, {128}},
+		{6, 32, {0x20, 0x01, 0x0d, 0xb8}},
+		{6, 48, {0x20, 0x01, 0x0d, 0xb8, 0, 1}},
 		{6, 64, {0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 2}},
 		{6, 128, {0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1}},
 		{6, 127, {0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 2, 0, 0, 0, 0, 0, 0, 0, 2}},
-		{6, 0, {0}}, {6, 10, {0xfe, 0x80}}, {6, 8, {0xff}},
+		{6, 0, {0}},
+		{6, 10, {0xfe, 0x80}},
+		{6, 8, {0xff}},
 		{6, 96, {0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 2, 0xff, 0xff, 0xff, 0xff}},
 		{6, 33, {0x20, 0x01, 0x0d, 0xb8, 0x80}},
 	};
@@ -77,8 +87,8 @@ tg_init(struct tg *t, uint64_t seed)
 	}
 }
 
-static const uint16_t fixed_ports[] = {0, 1, 53, 67, 68, 80, 443, 546, 547, 1023, 1024, 8080,
-				       65534, 65535};
+static const uint16_t fixed_ports[] = {0,   1,   53,   67,   68,   80,    443,
+				       546, 547, 1023, 1024, 8080, 65534, 65535};
 
 static uint16_t
 rand_port(struct tg *t)
@@ -231,14 +241,17 @@ tg_image(struct tg *t, void **blob, size_t *size, unsigned int max_policies, uns
 	t->n_ports = 0;
 	for (uint32_t s = 0; s < n_sets; s++) {
 		snprintf(name, sizeof(name), "set%u.example", s);
-		int64_t si = mgi_builder_set(b, s == 0 && chance(t, 50) ? MGI_SET_DNSNAME
-								       : (enum mgi_set_kind)(1 + rn(t, 7)),
-					     name);
+		int64_t si =
+			mgi_builder_set(b,
+					s == 0 && chance(t, 50) ? MGI_SET_DNSNAME
+								: (enum mgi_set_kind)(1 + rn(t, 7)),
+					name);
 		if (si < 0)
 			goto out;
 		uint32_t n = rn(t, 5);
 		for (uint32_t i = 0; i < n; i++)
-			if ((rc = mgi_builder_set_add(b, (uint32_t)si, &t->pool[rn(t, t->n_pool)])) < 0)
+			if ((rc = mgi_builder_set_add(b, (uint32_t)si,
+						      &t->pool[rn(t, t->n_pool)])) < 0)
 				goto out;
 	}
 	int64_t acl = mgi_builder_str(b, "acl"), ace = mgi_builder_str(b, "ace");
@@ -249,19 +262,53 @@ tg_image(struct tg *t, void **blob, size_t *size, unsigned int max_policies, uns
 			rc = -EINVAL;
 			goto out;
 		}
+		/* each direction list, plus the mirror of most direction-initiated ACEs in the
+		 * other list (as MUD files pair them), so that replies find their flows */
+		struct mgi_ace lists[2][64];
+		uint32_t n_list[2] = {0, 0};
 		for (unsigned int dir = 0; dir < 2; dir++) {
 			uint32_t n = rn(t, max_aces + 1);
-			for (uint32_t i = 0; i < n; i++) {
-				struct mgi_ace a;
-				memset(&a, 0, sizeof(a));
-				a.acl_name = (uint32_t)acl;
-				a.ace_name = (uint32_t)ace;
-				rand_ace(t, &a, n_sets);
-				rc = mgi_builder_add_ace(b, (uint32_t)pi, dir, &a);
-				if (rc < 0)
-					goto out;
+			for (uint32_t i = 0; i < n && n_list[dir] < 32; i++) {
+				struct mgi_ace *a = &lists[dir][n_list[dir]++];
+				memset(a, 0, sizeof(*a));
+				a->acl_name = (uint32_t)acl;
+				a->ace_name = (uint32_t)ace;
+				rand_ace(t, a, n_sets);
+				if ((a->match & MGI_M_DIR_INIT) && chance(t, 70)) {
+					struct mgi_ace *m = &lists[!dir][n_list[!dir]++];
+					*m = *a;
+					m->src_kind = a->dst_kind;
+					m->dst_kind = a->src_kind;
+					m->src_set = a->dst_set;
+					m->dst_set = a->src_set;
+					m->src_plen = a->dst_plen;
+					m->dst_plen = a->src_plen;
+					memcpy(m->src_addr, a->dst_addr, 16);
+					memcpy(m->dst_addr, a->src_addr, 16);
+					m->match &= ~(MGI_M_SPORT | MGI_M_DPORT | MGI_M_SPORT_NEQ |
+						      MGI_M_DPORT_NEQ);
+					if (a->match & MGI_M_SPORT)
+						m->match |= MGI_M_DPORT;
+					if (a->match & MGI_M_DPORT)
+						m->match |= MGI_M_SPORT;
+					if (a->match & MGI_M_SPORT_NEQ)
+						m->match |= MGI_M_DPORT_NEQ;
+					if (a->match & MGI_M_DPORT_NEQ)
+						m->match |= MGI_M_SPORT_NEQ;
+					m->sport_lo = a->dport_lo;
+					m->sport_hi = a->dport_hi;
+					m->dport_lo = a->sport_lo;
+					m->dport_hi = a->sport_hi;
+					m->match &= ~MGI_M_TCP_FLAGS;
+					m->tcp_flags_mask = m->tcp_flags_value = 0;
+				}
 			}
 		}
+		for (unsigned int dir = 0; dir < 2; dir++)
+			for (uint32_t i = 0; i < n_list[dir]; i++)
+				if ((rc = mgi_builder_add_ace(b, (uint32_t)pi, dir,
+							      &lists[dir][i])) < 0)
+					goto out;
 	}
 	for (uint32_t i = 0; i < 12; i++) {
 		if (chance(t, 15))
@@ -275,8 +322,8 @@ tg_image(struct tg *t, void **blob, size_t *size, unsigned int max_policies, uns
 		if (chance(t, 60))
 			continue; /* builder default */
 		uint32_t mode = rn(t, 5);
-		rc = mgi_builder_set_profile(b, s, mode,
-					     mode == MGI_PROFILE_POLICY ? rn(t, n_pol) : MGI_NO_POLICY);
+		rc = mgi_builder_set_profile(
+			b, s, mode, mode == MGI_PROFILE_POLICY ? rn(t, n_pol) : MGI_NO_POLICY);
 		if (rc < 0)
 			goto out;
 	}
@@ -511,8 +558,9 @@ tg_frame(struct tg *t, uint8_t *buf)
 	while (off + 4 <= len && ((buf[off] == 0x81 && buf[off + 1] == 0) ||
 				  (buf[off] == 0x88 && buf[off + 1] == 0xa8)))
 		off += 4;
-	if (off + 2 + 40 <= len && ((buf[off] == 0x08 && buf[off + 1] == 0 && buf[off + 11] == 6) ||
-				    (buf[off] == 0x86 && buf[off + 1] == 0xdd && buf[off + 8] == 6))) {
+	if (off + 2 + 40 <= len &&
+	    ((buf[off] == 0x08 && buf[off + 1] == 0 && buf[off + 11] == 6) ||
+	     (buf[off] == 0x86 && buf[off + 1] == 0xdd && buf[off + 8] == 6))) {
 		uint32_t slot = t->n_hist < 64 ? t->n_hist++ : rn(t, 64);
 		memcpy(t->hist[slot], buf, 256);
 		t->hist_len[slot] = len;
@@ -542,7 +590,8 @@ peer_addr(struct tg *t, const struct mgi_image *img, const struct mgi_ace *a, bo
 	unsigned int n = a->family == MGI_FAMILY_IPV4 ? 4 : 16;
 	uint8_t kind = src ? a->src_kind : a->dst_kind;
 	if (kind == MGI_PEER_PREFIX) {
-		addr_in(t, src ? a->src_addr : a->dst_addr, src ? a->src_plen : a->dst_plen, n, out);
+		addr_in(t, src ? a->src_addr : a->dst_addr, src ? a->src_plen : a->dst_plen, n,
+			out);
 		return;
 	}
 	if (kind == MGI_PEER_SET) {
@@ -594,8 +643,10 @@ tg_frame_for_ace(struct tg *t, const struct mgi_image *img, uint32_t ace, const 
 		return off + 2 + 46;
 	}
 	uint8_t proto = (a->match & MGI_M_PROTO) ? a->proto : (chance(t, 50) ? 6 : 17);
-	uint16_t sport = port_for(t, a->match, MGI_M_SPORT, MGI_M_SPORT_NEQ, a->sport_lo, a->sport_hi);
-	uint16_t dport = port_for(t, a->match, MGI_M_DPORT, MGI_M_DPORT_NEQ, a->dport_lo, a->dport_hi);
+	uint16_t sport =
+		port_for(t, a->match, MGI_M_SPORT, MGI_M_SPORT_NEQ, a->sport_lo, a->sport_hi);
+	uint16_t dport =
+		port_for(t, a->match, MGI_M_DPORT, MGI_M_DPORT_NEQ, a->dport_lo, a->dport_hi);
 	uint8_t *ip = f + off + 2, *l4;
 	size_t hl, l4len;
 	if (a->family == MGI_FAMILY_IPV4) {
@@ -622,6 +673,8 @@ tg_frame_for_ace(struct tg *t, const struct mgi_image *img, uint32_t ace, const 
 		wr16(l4 + 2, dport);
 		l4[12] = 0x50;
 		uint8_t fl = chance(t, 50) ? 0x02 : (uint8_t)(chance(t, 50) ? 0x10 : tg_rand(t));
+		if ((a->match & MGI_M_DIR_INIT) && a->dir_init == dir && chance(t, 70))
+			fl = 0x02; /* open a direction-initiated flow */
 		if (a->match & MGI_M_TCP_FLAGS && chance(t, 80))
 			fl = (uint8_t)((fl & ~a->tcp_flags_mask) | a->tcp_flags_value);
 		l4[13] = fl;
@@ -664,8 +717,9 @@ tg_frame_image(struct tg *t, const struct mgi_image *img, uint8_t *f)
 		if (p->n_from + p->n_to) {
 			uint32_t k = rn(t, p->n_from + p->n_to);
 			unsigned int dir = k < p->n_from ? MG_DIR_FROM_DEVICE : MG_DIR_TO_DEVICE;
-			const uint8_t *peer = chance(t, 80) ? t->macs[14]
-							    : img->devices[rn(t, img->n_devices)].mac;
+			const uint8_t *peer = chance(t, 80)
+						      ? t->macs[14]
+						      : img->devices[rn(t, img->n_devices)].mac;
 			return tg_frame_for_ace(t, img, p->first_ace + k, d->mac, dir, peer, f);
 		}
 	}

@@ -13,7 +13,7 @@
 #include "mg_image.h"
 
 struct tg {
-	uint64_t s; /* PRNG state */
+	uint64_t s;          /* PRNG state */
 	uint8_t macs[16][6]; /* MAC pool: devices first */
 	uint32_t n_macs;
 	/* prefix pool (both families) used by images and frames */

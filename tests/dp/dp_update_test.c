@@ -133,8 +133,17 @@ reference(const void *blob, size_t size, int state, struct expect *out)
 int
 main(int argc, char **argv)
 {
-	char *eal[] = {argv[0], "--no-huge", "--no-shconf", "--no-pci", "-l", "0,1", "-m", "512",
-		       "--log-level=lib.eal:error", "--log-level=user1:warning", "--no-telemetry",
+	char *eal[] = {argv[0],
+		       "--no-huge",
+		       "--no-shconf",
+		       "--no-pci",
+		       "-l",
+		       "0,1",
+		       "-m",
+		       "512",
+		       "--log-level=lib.eal:error",
+		       "--log-level=user1:warning",
+		       "--no-telemetry",
 		       NULL};
 	uint64_t swaps = 2000, seed = 77, flips = 0;
 	char err[256];

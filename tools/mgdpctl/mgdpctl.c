@@ -275,7 +275,8 @@ main(int argc, char **argv)
 		}
 	} else if (!strcmp(cmd, "bind")) {
 		const char *name = strcmp(a[1], "-") ? a[1] : "";
-		struct mg_ctrl_bind b = {.state = (uint8_t)state, .name_len = (uint16_t)strlen(name)};
+		struct mg_ctrl_bind b = {.state = (uint8_t)state,
+					 .name_len = (uint16_t)strlen(name)};
 		memcpy(b.mac, mac, 6);
 		rc = simple(fd, MG_CTRL_BIND, &b, sizeof(b), name, b.name_len);
 	} else if (!strcmp(cmd, "unbind")) {

@@ -1,0 +1,666 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* mudgate-dp control socket client and synchronisation (pub.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "publish/pub.h"
+
+struct req {
+	uint32_t seq;
+	uint16_t type;
+	bool sync; /* part of a synchronisation */
+	struct pub_binding b;
+	void *image; /* LOAD_IMAGE: the blob sent (gen 0) */
+	size_t image_size;
+	struct req *next;
+};
+
+struct release {
+	uint64_t hold_id;
+	uint32_t action;
+};
+
+struct pub {
+	struct event_base *base;
+	char *sock_path;
+	char *state_dir;
+	struct pub_events ev;
+	struct bufferevent *bev;
+	struct event *retry;
+	bool ready; /* HELLO, GET_STATE, GET_BINDINGS done */
+	bool was_up;
+	uint32_t seq;
+	struct req *head, *tail;
+
+	void *desired;
+	size_t desired_size;
+	struct pub_binding *want;
+	size_t n_want;
+
+	void *loaded; /* the image the fast path runs (gen 0 bytes), NULL unknown */
+	size_t loaded_size;
+	void *failed; /* last image the fast path refused: not retried */
+	size_t failed_size;
+	void *cand; /* from the state dir */
+	size_t cand_size;
+	uint64_t cand_gen;
+
+	struct pub_binding *mirror;
+	size_t n_mirror, cap_mirror;
+
+	unsigned outstanding; /* sync requests in flight */
+	bool dirty;
+	struct release *rel;
+	size_t n_rel, cap_rel;
+	struct pub_stats st;
+};
+
+static void pub_connect(struct pub *p);
+static void run_sync(struct pub *p);
+static void lost(struct pub *p, const char *why);
+
+/* ---- persistence ------------------------------------------------------------------------ */
+
+static int
+write_file(const char *path, const void *buf, size_t size)
+{
+	char tmp[4200];
+	FILE *f;
+	int rc = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f)
+		return -errno;
+	if (fwrite(buf, 1, size, f) != size)
+		rc = -EIO;
+	if (fflush(f) != 0 || fsync(fileno(f)) < 0)
+		rc = -errno;
+	if (fclose(f) != 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(tmp, path) < 0)
+		rc = -errno;
+	if (rc < 0)
+		unlink(tmp);
+	return rc;
+}
+
+static void
+persist_loaded(struct pub *p, uint64_t gen)
+{
+	char path[4200], text[64];
+
+	if (!p->state_dir)
+		return;
+	snprintf(path, sizeof(path), "%s/image.mgi", p->state_dir);
+	if (write_file(path, p->loaded, p->loaded_size) < 0)
+		return;
+	snprintf(path, sizeof(path), "%s/published.json", p->state_dir);
+	snprintf(text, sizeof(text), "{\"generation\": %" PRIu64 "}\n", gen);
+	write_file(path, text, strlen(text));
+}
+
+static void
+restore_candidate(struct pub *p)
+{
+	char path[4200], *text;
+	size_t size;
+
+	if (!p->state_dir)
+		return;
+	snprintf(path, sizeof(path), "%s/published.json", p->state_dir);
+	text = mg_read_file(path, 4096, &size);
+	if (!text)
+		return;
+	text[size < 4095 ? size : 4095] = 0;
+	char *g = strstr(text, "\"generation\":");
+	if (g)
+		p->cand_gen = strtoull(g + 13, NULL, 10);
+	free(text);
+	snprintf(path, sizeof(path), "%s/image.mgi", p->state_dir);
+	p->cand = mg_read_file(path, MGI_MAX_SIZE, &p->cand_size);
+	if (!p->cand)
+		p->cand_gen = 0;
+}
+
+/* The checksum the fast path reports for blob loaded as generation gen. */
+static uint32_t
+checksum_at(const void *blob, size_t size, uint64_t gen)
+{
+	struct mgi_header *h;
+	uint32_t crc;
+	void *copy;
+
+	if (size < sizeof(*h))
+		return 0;
+	copy = malloc(size);
+	if (!copy)
+		return 0;
+	memcpy(copy, blob, size);
+	h = copy;
+	h->generation = gen;
+	h->checksum = 0;
+	crc = mgi_checksum(copy, size);
+	free(copy);
+	return crc;
+}
+
+/* ---- requests --------------------------------------------------------------------------- */
+
+static struct req *
+send_req(struct pub *p, uint16_t type, const void *a, uint32_t a_len, const void *b,
+	 uint32_t b_len)
+{
+	uint8_t hdr[MG_CTRL_HDR_SIZE];
+	struct req *r;
+
+	if (!p->bev)
+		return NULL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->seq = ++p->seq;
+	r->type = type;
+	mg_ctrl_hdr_encode(hdr, type, a_len + b_len, r->seq);
+	bufferevent_write(p->bev, hdr, sizeof(hdr));
+	if (a_len)
+		bufferevent_write(p->bev, a, a_len);
+	if (b_len)
+		bufferevent_write(p->bev, b, b_len);
+	if (p->tail)
+		p->tail->next = r;
+	else
+		p->head = r;
+	p->tail = r;
+	return r;
+}
+
+static void
+req_free(struct req *r)
+{
+	free(r->image);
+	free(r);
+}
+
+static struct pub_binding *
+mirror_find(struct pub *p, const uint8_t mac[6])
+{
+	for (size_t i = 0; i < p->n_mirror; i++)
+		if (!memcmp(p->mirror[i].mac, mac, 6))
+			return &p->mirror[i];
+	return NULL;
+}
+
+static int
+mirror_set(struct pub *p, const struct pub_binding *b)
+{
+	struct pub_binding *m = mirror_find(p, b->mac);
+
+	if (!m) {
+		if (p->n_mirror == p->cap_mirror) {
+			size_t cap = p->cap_mirror ? p->cap_mirror * 2 : 32;
+			struct pub_binding *v = realloc(p->mirror, cap * sizeof(*v));
+			if (!v)
+				return -ENOMEM;
+			p->mirror = v;
+			p->cap_mirror = cap;
+		}
+		m = &p->mirror[p->n_mirror++];
+	}
+	*m = *b;
+	return 0;
+}
+
+static void
+flush_releases(struct pub *p)
+{
+	for (size_t i = 0; i < p->n_rel; i++)
+		pub_release(p, p->rel[i].hold_id, p->rel[i].action);
+	p->n_rel = 0;
+}
+
+static void
+refused(struct pub *p, const char *what, const uint8_t *mac, int status, const char *reason)
+{
+	p->st.refused++;
+	if (p->ev.refused)
+		p->ev.refused(what, mac, status, reason, p->ev.arg);
+}
+
+static void
+handle_reply(struct pub *p, struct req *r, const struct mg_ctrl_hdr *h, const uint8_t *pl)
+{
+	char reason[MG_CTRL_REASON_MAX + 1] = "", what[64];
+	struct mg_ctrl_reply rep = {0};
+
+	if (h->type == MG_CTRL_REPLY) {
+		memcpy(&rep, pl, sizeof(rep));
+		memcpy(reason, pl + sizeof(rep), rep.reason_len);
+		reason[rep.reason_len] = 0;
+		if (rep.generation)
+			p->st.generation = rep.generation;
+	}
+	char mac[18];
+	mg_mac_format(r->b.mac, mac);
+	switch (r->type) {
+	case MG_CTRL_HELLO:
+		if (rep.status < 0) {
+			refused(p, "HELLO", NULL, rep.status, reason);
+			break;
+		}
+		send_req(p, MG_CTRL_GET_STATE, NULL, 0, NULL, 0);
+		send_req(p, MG_CTRL_GET_BINDINGS, NULL, 0, NULL, 0);
+		break;
+	case MG_CTRL_GET_STATE: {
+		struct mg_ctrl_state_info s;
+		if (h->type != MG_CTRL_STATE)
+			break;
+		memcpy(&s, pl, sizeof(s));
+		p->st.generation = s.generation;
+		free(p->loaded);
+		p->loaded = NULL;
+		if (s.generation && p->cand && s.generation == p->cand_gen &&
+		    s.image_crc == checksum_at(p->cand, p->cand_size, p->cand_gen)) {
+			p->loaded = malloc(p->cand_size);
+			if (p->loaded) {
+				memcpy(p->loaded, p->cand, p->cand_size);
+				p->loaded_size = p->cand_size;
+			}
+		}
+		break;
+	}
+	case MG_CTRL_GET_BINDINGS: {
+		if (h->type != MG_CTRL_BINDINGS)
+			break;
+		p->n_mirror = 0;
+		for (uint32_t off = 0; off + sizeof(struct mg_ctrl_bind) <= h->len;) {
+			struct mg_ctrl_bind b;
+			struct pub_binding pb = {0};
+			memcpy(&b, pl + off, sizeof(b));
+			off += sizeof(b);
+			if (off + b.name_len > h->len)
+				break;
+			memcpy(pb.mac, b.mac, 6);
+			pb.state = b.state;
+			memcpy(pb.policy, pl + off, b.name_len);
+			off += b.name_len;
+			mirror_set(p, &pb);
+		}
+		p->ready = true;
+		p->was_up = true;
+		if (p->ev.link)
+			p->ev.link(true, "in sync", p->ev.arg);
+		run_sync(p);
+		break;
+	}
+	case MG_CTRL_LOAD_IMAGE:
+		if (rep.status < 0) {
+			refused(p, "LOAD_IMAGE", NULL, rep.status, reason);
+			free(p->failed);
+			p->failed = r->image;
+			p->failed_size = r->image_size;
+			r->image = NULL;
+			break;
+		}
+		p->st.loads++;
+		free(p->loaded);
+		p->loaded = r->image;
+		p->loaded_size = r->image_size;
+		r->image = NULL;
+		persist_loaded(p, rep.generation);
+		if (p->ev.loaded)
+			p->ev.loaded(rep.generation, p->loaded_size, p->ev.arg);
+		break;
+	case MG_CTRL_BIND:
+	case MG_CTRL_SET_STATE:
+		if (rep.status < 0) {
+			snprintf(what, sizeof(what), "%s %s", mg_ctrl_type_str(r->type), mac);
+			refused(p, what, r->b.mac, rep.status, reason);
+			break;
+		}
+		if (r->type == MG_CTRL_BIND)
+			p->st.binds++;
+		else
+			p->st.set_states++;
+		mirror_set(p, &r->b);
+		break;
+	case MG_CTRL_RELEASE:
+		if (rep.status == 0)
+			p->st.releases++;
+		/* an expired hold was forwarded by the fast path already: not an error */
+		break;
+	default:
+		break;
+	}
+	if (r->sync && p->outstanding && --p->outstanding == 0) {
+		if (p->dirty)
+			run_sync(p);
+		else
+			flush_releases(p);
+	}
+}
+
+static void
+on_read(struct bufferevent *bev, void *arg)
+{
+	struct pub *p = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+
+	for (;;) {
+		uint8_t hdr[MG_CTRL_HDR_SIZE];
+		struct mg_ctrl_hdr h;
+		char err[256];
+
+		if (evbuffer_get_length(in) < MG_CTRL_HDR_SIZE)
+			return;
+		evbuffer_copyout(in, hdr, sizeof(hdr));
+		if (mg_ctrl_hdr_decode(&h, hdr, MG_CTRL_MAX_PAYLOAD, err, sizeof(err)) < 0) {
+			refused(p, "framing", NULL, -EPROTO, err);
+			lost(p, err);
+			return;
+		}
+		if (evbuffer_get_length(in) < MG_CTRL_HDR_SIZE + (size_t)h.len)
+			return;
+		evbuffer_drain(in, MG_CTRL_HDR_SIZE);
+		uint8_t *pl = malloc((size_t)h.len + 1);
+		if (!pl)
+			return;
+		evbuffer_remove(in, pl, h.len);
+		if (mg_ctrl_payload_check(h.type, pl, h.len, err, sizeof(err)) < 0) {
+			refused(p, mg_ctrl_type_str(h.type), NULL, -EBADMSG, err);
+		} else if (h.type == MG_CTRL_PUNT) {
+			struct mg_ctrl_punt m;
+			memcpy(&m, pl, sizeof(m));
+			if (p->ev.punt)
+				p->ev.punt(&m, pl + sizeof(m), p->ev.arg);
+		} else if (p->head && p->head->seq == h.seq) {
+			struct req *r = p->head;
+			p->head = r->next;
+			if (!p->head)
+				p->tail = NULL;
+			handle_reply(p, r, &h, pl);
+			req_free(r);
+		} else {
+			refused(p, "reply", NULL, -EPROTO, "answer to no request in flight");
+		}
+		free(pl);
+		if (!p->bev)
+			return;
+	}
+}
+
+static void
+lost(struct pub *p, const char *why)
+{
+	struct timeval tv = {1, 0};
+
+	if (p->bev) {
+		bufferevent_free(p->bev);
+		p->bev = NULL;
+	}
+	while (p->head) {
+		struct req *r = p->head;
+		p->head = r->next;
+		req_free(r);
+	}
+	p->tail = NULL;
+	p->outstanding = 0;
+	p->n_rel = 0; /* the fast path forwards held frames of a lost client */
+	if (p->ready || p->was_up) {
+		p->was_up = false;
+		if (p->ev.link)
+			p->ev.link(false, why, p->ev.arg);
+	}
+	p->ready = false;
+	evtimer_add(p->retry, &tv);
+}
+
+static void
+on_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct pub *p = arg;
+	char why[128];
+
+	if (what & BEV_EVENT_CONNECTED) {
+		struct mg_ctrl_hello h = {.version = MG_CTRL_VERSION, .flags = MG_CTRL_HELLO_PUNT};
+		send_req(p, MG_CTRL_HELLO, &h, sizeof(h), NULL, 0);
+		return;
+	}
+	snprintf(why, sizeof(why), "%s: %s", p->sock_path,
+		 what & BEV_EVENT_EOF ? "closed by mudgate-dp"
+				      : evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	lost(p, why);
+}
+
+static void
+on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct pub *p = arg;
+
+	p->st.reconnects++;
+	pub_connect(p);
+}
+
+static void
+pub_connect(struct pub *p)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", p->sock_path);
+	p->bev = bufferevent_socket_new(p->base, -1, BEV_OPT_CLOSE_ON_EXEC | BEV_OPT_CLOSE_ON_FREE);
+	if (!p->bev) {
+		lost(p, "out of memory");
+		return;
+	}
+	bufferevent_setcb(p->bev, on_read, NULL, on_event, p);
+	bufferevent_enable(p->bev, EV_READ | EV_WRITE);
+	if (bufferevent_socket_connect(p->bev, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		char why[200];
+		snprintf(why, sizeof(why), "%s: %s", p->sock_path, strerror(errno));
+		lost(p, why);
+	}
+}
+
+/* ---- synchronisation -------------------------------------------------------------------- */
+
+static void
+run_sync(struct pub *p)
+{
+	if (!p->ready || !p->bev) {
+		p->dirty = true;
+		return;
+	}
+	if (p->outstanding) {
+		p->dirty = true;
+		return;
+	}
+	p->dirty = false;
+	if (p->desired &&
+	    (!p->loaded || p->loaded_size != p->desired_size ||
+	     memcmp(p->loaded, p->desired, p->desired_size)) &&
+	    !(p->failed && p->failed_size == p->desired_size &&
+	      !memcmp(p->failed, p->desired, p->desired_size))) {
+		struct mg_ctrl_load m = {.flags = MG_CTRL_LOAD_KEEP_BINDINGS};
+		void *copy = malloc(p->desired_size);
+		if (copy) {
+			memcpy(copy, p->desired, p->desired_size);
+			struct req *r = send_req(p, MG_CTRL_LOAD_IMAGE, &m, sizeof(m), p->desired,
+						 (uint32_t)p->desired_size);
+			if (r) {
+				r->sync = true;
+				r->image = copy;
+				r->image_size = p->desired_size;
+				p->outstanding++;
+			} else {
+				free(copy);
+			}
+		}
+	}
+	for (size_t i = 0; i < p->n_want; i++) {
+		const struct pub_binding *w = &p->want[i];
+		struct pub_binding *m = mirror_find(p, w->mac);
+		struct req *r = NULL;
+		if (!m || strcmp(m->policy, w->policy)) {
+			struct mg_ctrl_bind b = {.state = w->state,
+						 .name_len = (uint16_t)strlen(w->policy)};
+			memcpy(b.mac, w->mac, 6);
+			r = send_req(p, MG_CTRL_BIND, &b, sizeof(b), w->policy, b.name_len);
+		} else if (m->state != w->state) {
+			struct mg_ctrl_state s = {.state = w->state};
+			memcpy(s.mac, w->mac, 6);
+			r = send_req(p, MG_CTRL_SET_STATE, &s, sizeof(s), NULL, 0);
+		}
+		if (r) {
+			r->sync = true;
+			r->b = *w;
+			p->outstanding++;
+		}
+	}
+	if (!p->outstanding)
+		flush_releases(p);
+}
+
+int
+pub_set_desired(struct pub *p, void *image, size_t image_size, const struct pub_binding *b,
+		size_t n)
+{
+	struct pub_binding *w = malloc((n ? n : 1) * sizeof(*w));
+
+	if (!w) {
+		free(image);
+		return -ENOMEM;
+	}
+	memcpy(w, b, n * sizeof(*w));
+	free(p->want);
+	p->want = w;
+	p->n_want = n;
+	if (image) {
+		free(p->desired);
+		p->desired = image;
+		p->desired_size = image_size;
+	}
+	run_sync(p);
+	return 0;
+}
+
+int
+pub_release(struct pub *p, uint64_t hold_id, uint32_t action)
+{
+	struct mg_ctrl_release m = {.hold_id = hold_id, .action = action};
+
+	return send_req(p, MG_CTRL_RELEASE, &m, sizeof(m), NULL, 0) ? 0 : -ENOTCONN;
+}
+
+int
+pub_release_after_sync(struct pub *p, uint64_t hold_id, uint32_t action)
+{
+	if (!p->ready)
+		return -ENOTCONN;
+	if (!p->outstanding && !p->dirty)
+		return pub_release(p, hold_id, action);
+	if (p->n_rel == p->cap_rel) {
+		size_t cap = p->cap_rel ? p->cap_rel * 2 : 64;
+		struct release *v = realloc(p->rel, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		p->rel = v;
+		p->cap_rel = cap;
+	}
+	p->rel[p->n_rel++] = (struct release){hold_id, action};
+	return 0;
+}
+
+bool
+pub_connected(const struct pub *p)
+{
+	return p->ready;
+}
+
+bool
+pub_in_sync(const struct pub *p)
+{
+	if (!p->ready || p->outstanding || p->dirty)
+		return false;
+	if (p->desired && (!p->loaded || p->loaded_size != p->desired_size ||
+			   memcmp(p->loaded, p->desired, p->desired_size)))
+		return false;
+	for (size_t i = 0; i < p->n_want; i++) {
+		const struct pub_binding *m = mirror_find((struct pub *)p, p->want[i].mac);
+		if (!m || m->state != p->want[i].state || strcmp(m->policy, p->want[i].policy))
+			return false;
+	}
+	return true;
+}
+
+const struct pub_stats *
+pub_get_stats(const struct pub *p)
+{
+	return &p->st;
+}
+
+const struct pub_binding *
+pub_mirror(const struct pub *p, size_t *n)
+{
+	*n = p->n_mirror;
+	return p->mirror;
+}
+
+struct pub *
+pub_create(struct event_base *base, const char *sock_path, const char *state_dir,
+	   const struct pub_events *ev)
+{
+	struct pub *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->base = base;
+	p->ev = *ev;
+	p->sock_path = strdup(sock_path);
+	p->state_dir = state_dir ? strdup(state_dir) : NULL;
+	p->retry = evtimer_new(base, on_retry, p);
+	if (!p->sock_path || (state_dir && !p->state_dir) || !p->retry) {
+		pub_destroy(p);
+		errno = ENOMEM;
+		return NULL;
+	}
+	restore_candidate(p);
+	pub_connect(p);
+	return p;
+}
+
+void
+pub_destroy(struct pub *p)
+{
+	if (!p)
+		return;
+	if (p->bev)
+		bufferevent_free(p->bev);
+	while (p->head) {
+		struct req *r = p->head;
+		p->head = r->next;
+		req_free(r);
+	}
+	if (p->retry)
+		event_free(p->retry);
+	free(p->sock_path);
+	free(p->state_dir);
+	free(p->desired);
+	free(p->want);
+	free(p->loaded);
+	free(p->failed);
+	free(p->cand);
+	free(p->mirror);
+	free(p->rel);
+	free(p);
+}

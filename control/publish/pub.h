@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * pub: mudgated's side of the mudgate-dp control socket (common/mg_ctrl.h), on the libevent
+ * loop, and the synchronisation of the fast path with what the control plane wants.
+ *
+ * The caller states what it wants (pub_set_desired): one policy image (as the builder made
+ * it, generation 0) and the device bindings (MAC, state, policy name). pub keeps a mirror of
+ * what the fast path has (learnt with GET_STATE / GET_BINDINGS when it connects, then
+ * updated by every accepted request) and sends only the difference:
+ *   - the image when its bytes differ from the image the fast path runs: LOAD_IMAGE with
+ *     KEEP_BINDINGS, so the running image is replaced atomically and never unloaded first;
+ *   - BIND for a device whose policy differs or that the fast path does not know,
+ *     SET_STATE when only the state differs. Bindings the control plane does not know are
+ *     left alone.
+ * Requests go in order on one connection, so a BIND after the LOAD that brings its policy
+ * is applied after it, and a RELEASE queued with pub_release_after_sync() leaves after the
+ * image that makes a held DNS answer enforceable.
+ *
+ * Restart without a gap: every loaded image is kept in STATE/image.mgi with its generation
+ * in STATE/published.json. When the fast path reports that generation and the checksum that
+ * image has under it, the mirror starts from that image, and an unchanged desired image is
+ * not sent again.
+ *
+ * The socket is reconnected every second while it is down; the fast path keeps enforcing
+ * meanwhile (fail-static). Single-threaded (the loop).
+ */
+#ifndef PUB_H
+#define PUB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mg_ctrl.h"
+#include "mg_image.h"
+
+struct event_base;
+struct pub;
+
+struct pub_binding {
+	uint8_t mac[6];
+	uint8_t state;                      /* enum mg_state */
+	char policy[MG_CTRL_NAME_MAX + 1]; /* "" for none */
+};
+
+struct pub_events {
+	/* A punted frame (hold_id != 0: release it with pub_release*). */
+	void (*punt)(const struct mg_ctrl_punt *m, const uint8_t *frame, void *arg);
+	/* Connected and in sync (up), or connection lost (!up); reason says why. */
+	void (*link)(bool up, const char *reason, void *arg);
+	/* A request was refused: what (e.g. "BIND 02:00:00:00:00:01"), status, reason. */
+	void (*refused)(const char *what, const uint8_t *mac, int status, const char *reason,
+			void *arg);
+	/* An image was loaded as generation. */
+	void (*loaded)(uint64_t generation, size_t size, void *arg);
+	void *arg;
+};
+
+struct pub_stats {
+	uint64_t loads, binds, set_states, releases, refused, reconnects;
+	uint64_t generation; /* in force on the fast path, 0 when unknown */
+};
+
+/* NULL with errno set. sock_path and state_dir are copied. */
+struct pub *pub_create(struct event_base *base, const char *sock_path, const char *state_dir,
+		       const struct pub_events *ev);
+void pub_destroy(struct pub *p);
+
+/*
+ * What the fast path should have. image (8-byte aligned, malloc'd) is taken over; bindings are
+ * copied. Synchronisation starts now when connected, else on connect. Returns 0 or -ENOMEM.
+ */
+int pub_set_desired(struct pub *p, void *image, size_t image_size, const struct pub_binding *b,
+		    size_t n);
+
+/* Release a held frame now, or after the synchronisation in progress. */
+int pub_release(struct pub *p, uint64_t hold_id, uint32_t action);
+int pub_release_after_sync(struct pub *p, uint64_t hold_id, uint32_t action);
+
+bool pub_connected(const struct pub *p);
+/* True when connected, nothing in flight and the mirror equals the desired state. */
+bool pub_in_sync(const struct pub *p);
+const struct pub_stats *pub_get_stats(const struct pub *p);
+/* The mirror of the fast path's bindings (valid until the next event). */
+const struct pub_binding *pub_mirror(const struct pub *p, size_t *n);
+
+#endif /* PUB_H */
