@@ -458,7 +458,7 @@ pub_connect(struct pub *p)
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", p->sock_path);
-	p->bev = bufferevent_socket_new(p->base, -1, BEV_OPT_CLOSE_ON_EXEC | BEV_OPT_CLOSE_ON_FREE);
+	p->bev = bufferevent_socket_new(p->base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (!p->bev) {
 		lost(p, "out of memory");
 		return;

@@ -38,13 +38,13 @@ enum dp_drop {
 const char *dp_drop_str(enum dp_drop d);
 
 /* Punt path counters (per worker). */
-#define DP_PUNTS(X)                                                                           \
-	X(DHCP4, "dhcp4")                                                                     \
-	X(DHCP6, "dhcp6") X(LLDP, "lldp") X(DNS, "dns")                                       \
-		X(HELD, "held")                 /* DNS answers held for the control side */   \
-		X(RATE_LIMITED, "rate-limited") /* copies not sent: over the punt rate */     \
-		X(QUEUE_FULL, "queue-full")     /* copies not sent: the punt ring was full */ \
-		X(NO_LISTENER, "no-listener")   /* no control client: not copied, not held */
+#define DP_PUNTS(X)                                                                               \
+	X(DHCP4, "dhcp4")                                                                         \
+	X(DHCP6, "dhcp6")                                                                         \
+	X(LLDP, "lldp") X(DNS, "dns") X(HELD, "held") /* DNS answers held for the control side */ \
+		X(RATE_LIMITED, "rate-limited")       /* copies not sent: over the punt rate */   \
+		X(QUEUE_FULL, "queue-full")   /* copies not sent: the punt ring was full */       \
+		X(NO_LISTENER, "no-listener") /* no control client: not copied, not held */
 
 enum dp_punt_ctr {
 #define DP_PUNT_ENUM(id, str) DP_PUNT_##id,

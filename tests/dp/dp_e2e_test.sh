@@ -130,5 +130,23 @@ print('counters: allowed %d denied %d, device allowed %d denied %d, flows added 
          c['flows']['added']))
 sys.exit(0 if ok else 1)
 PY
+# the same counters over DPDK telemetry (the protocol dpdk-telemetry.py speaks)
+/usr/bin/python3 - "/var/run/dpdk/$tag/dpdk_telemetry.v2" <<'PY' || fail=1
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+json.loads(s.recv(16384))
+out = {}
+for cmd in ('/mudgate/stats', '/mudgate/drops', '/mudgate/device,02:00:00:00:aa:01'):
+    s.send(cmd.encode())
+    out.update(json.loads(s.recv(16384)))
+ok = (out['/mudgate/stats']['allowed'] > 0 and out['/mudgate/drops']['default_deny'] > 0
+      and out['/mudgate/device']['state'] == 'enforced'
+      and out['/mudgate/device']['denied_packets'] > 0)
+print('telemetry: stats.allowed %d, drops.default_deny %d, device denied %d'
+      % (out['/mudgate/stats']['allowed'], out['/mudgate/drops']['default_deny'],
+         out['/mudgate/device']['denied_packets']))
+sys.exit(0 if ok else 1)
+PY
 [ $fail = 0 ] && echo "dp_e2e_test: all checks passed" || { echo "--- mudgate-dp log"; tail -20 "$tmp/dp.log"; }
 exit $fail

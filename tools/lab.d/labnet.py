@@ -51,6 +51,8 @@ def serve(args):
         for port in [int(p) for p in args.tcp.split(",") if p]:
             s = socket.socket(fam, socket.SOCK_STREAM)
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            # a probe may open connections from this address and port (--sport)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
             if fam == socket.AF_INET6:
                 s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
             s.setsockopt(socket.IPPROTO_IP, IP_FREEBIND, 1)
@@ -140,6 +142,7 @@ def probe(args):
     try:
         if args.src or args.sport:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
             s.bind((args.src or ("::" if fam == socket.AF_INET6 else "0.0.0.0"), args.sport))
         if kind == socket.SOCK_STREAM:
             s.connect((addr, args.port))
