@@ -29,8 +29,11 @@ test_key(void **state)
 static void
 test_round_trip(void **state)
 {
-	struct cache_entry e = {.url = (char *)url, .body = (uint8_t *)"{\"x\":1}", .size = 7,
-				.fetched = 1000, .expires = 1000 + 48 * 3600};
+	struct cache_entry e = {.url = (char *)url,
+				.body = (uint8_t *)"{\"x\":1}",
+				.size = 7,
+				.fetched = 1000,
+				.expires = 1000 + 48 * 3600};
 	struct cache_entry g;
 
 	strcpy(e.etag, "\"abc\"");

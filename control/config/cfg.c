@@ -20,9 +20,9 @@ child(const struct lyd_node *n, const char *name)
 
 	if (!n)
 		return NULL;
-	LY_LIST_FOR(lyd_child(n), c)
-	if (!strcmp(LYD_NAME(c), name))
-		return c;
+	LY_LIST_FOR (lyd_child(n), c)
+		if (!strcmp(LYD_NAME(c), name))
+			return c;
 	return NULL;
 }
 
@@ -117,16 +117,15 @@ count(const struct lyd_node *n, const char *name)
 
 	if (!n)
 		return 0;
-	LY_LIST_FOR(lyd_child(n), c)
-	if (!strcmp(LYD_NAME(c), name))
-		k++;
+	LY_LIST_FOR (lyd_child(n), c)
+		if (!strcmp(LYD_NAME(c), name))
+			k++;
 	return k;
 }
 
 /* Trust anchors: certificate-file as is, certificate-pem written under the state dir. */
 static int
-load_store(struct cfg *c, const struct lyd_node *site, const char *state_dir,
-	   struct mudf_diags *d)
+load_store(struct cfg *c, const struct lyd_node *site, const char *state_dir, struct mudf_diags *d)
 {
 	int n = count(site, "trust-anchor"), k = 0, rc = 0;
 	const struct lyd_node *ta;
@@ -138,8 +137,7 @@ load_store(struct cfg *c, const struct lyd_node *site, const char *state_dir,
 	files = calloc((size_t)n, sizeof(*files));
 	if (!files)
 		return -ENOMEM;
-	LY_LIST_FOR(lyd_child(site), ta)
-	{
+	LY_LIST_FOR (lyd_child(site), ta) {
 		const char *name, *file, *pem;
 		if (strcmp(LYD_NAME(ta), "trust-anchor"))
 			continue;
@@ -203,8 +201,7 @@ read_daemon(struct cfg *c, const struct lyd_node *dn, struct mudf_diags *d)
 	if (!c->statics)
 		return -ENOMEM;
 	if (dn)
-		LY_LIST_FOR(lyd_child(dn), e)
-		{
+		LY_LIST_FOR (lyd_child(dn), e) {
 			struct cfg_static *s = &c->statics[c->n_statics];
 			if (strcmp(LYD_NAME(e), "device"))
 				continue;
@@ -247,8 +244,7 @@ read_daemon(struct cfg *c, const struct lyd_node *dn, struct mudf_diags *d)
 	if (!c->connect_to)
 		return -ENOMEM;
 	if (n)
-		LY_LIST_FOR(lyd_child(n), e)
-		{
+		LY_LIST_FOR (lyd_child(n), e) {
 			struct cfg_connect_to *t = &c->connect_to[c->n_connect_to];
 			if (strcmp(LYD_NAME(e), "connect-to"))
 				continue;
@@ -265,7 +261,7 @@ read_daemon(struct cfg *c, const struct lyd_node *dn, struct mudf_diags *d)
 	c->sig.require_signature = bvalue(n, "require", true);
 	c->sig.allow_unsigned_with_warning = bvalue(n, "allow-unsigned", false);
 	const char *es = value(n, "expired-signer");
-	c->sig.expired_signer = !es || !strcmp(es, "reject")	 ? MUDSIG_TIME_REJECT
+	c->sig.expired_signer = !es || !strcmp(es, "reject")     ? MUDSIG_TIME_REJECT
 				: !strcmp(es, "at-signing-time") ? MUDSIG_TIME_AT_SIGNING_TIME
 								 : MUDSIG_TIME_IGNORE;
 	c->sig.check_authority = bvalue(n, "check-authority", false);
@@ -274,8 +270,7 @@ read_daemon(struct cfg *c, const struct lyd_node *dn, struct mudf_diags *d)
 	if (!c->auth)
 		return -ENOMEM;
 	if (n)
-		LY_LIST_FOR(lyd_child(n), e)
-		{
+		LY_LIST_FOR (lyd_child(n), e) {
 			if (strcmp(LYD_NAME(e), "authority"))
 				continue;
 			c->auth[c->n_auth].host = strdup(value(e, "host"));
@@ -289,7 +284,7 @@ read_daemon(struct cfg *c, const struct lyd_node *dn, struct mudf_diags *d)
 
 	const char *fs = value(dn, "failure-state");
 	c->failure_state = !fs || !strcmp(fs, "quarantined") ? MG_STATE_QUARANTINED
-			   : !strcmp(fs, "unknown")	     ? MG_STATE_UNKNOWN
+			   : !strcmp(fs, "unknown")          ? MG_STATE_UNKNOWN
 							     : MG_STATE_DECOMMISSIONED;
 	c->lenient = bvalue(dn, "lenient", true);
 
@@ -308,8 +303,7 @@ read_daemon(struct cfg *c, const struct lyd_node *dn, struct mudf_diags *d)
 	if (!c->resolvers)
 		return -ENOMEM;
 	if (n)
-		LY_LIST_FOR(lyd_child(n), e)
-		{
+		LY_LIST_FOR (lyd_child(n), e) {
 			if (strcmp(LYD_NAME(e), "resolver"))
 				continue;
 			c->resolvers[c->n_resolvers] = strdup(lyd_get_value(e));
@@ -331,9 +325,9 @@ cfg_prepare(struct mudf_ctx *ctx, const struct lyd_node *tree, const char *text,
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	LY_LIST_FOR(tree, n)
-	if (!strcmp(n->schema->module->name, "mudgate") && !strcmp(LYD_NAME(n), "mudgate"))
-		root = n;
+	LY_LIST_FOR (tree, n)
+		if (!strcmp(n->schema->module->name, "mudgate") && !strcmp(LYD_NAME(n), "mudgate"))
+			root = n;
 	rc = site_parse(ctx, text, len, &c->site, d);
 	if (rc < 0)
 		goto out_destroy;

@@ -79,10 +79,12 @@ test_full(void **state_)
 		 "  \"device\": [{\"mac\": \"02:00:00:00:00:11\", \"mud-url\": "
 		 "\"https://mud.example.com/thermostat.json\"}],"
 		 "  \"discovery\": {\"lldp\": false},"
-		 "  \"fetch\": {\"ca-file\": \"%s/ca.pem\", \"max-size\": 65536, \"total-timeout\": 5,"
+		 "  \"fetch\": {\"ca-file\": \"%s/ca.pem\", \"max-size\": 65536, "
+		 "\"total-timeout\": 5,"
 		 "   \"grace\": 600, \"connect-to\": [{\"host\": \"mud.example.com\", "
 		 "\"address\": \"127.0.0.1\", \"port\": 8443}]},"
-		 "  \"signature\": {\"expired-signer\": \"at-signing-time\", \"check-authority\": true,"
+		 "  \"signature\": {\"expired-signer\": \"at-signing-time\", \"check-authority\": "
+		 "true,"
 		 "   \"authority\": [{\"host\": \"mud.example.com\", \"signer-subject\": "
 		 "\"CN=x\"}]},"
 		 "  \"failure-state\": \"unknown\", \"lenient\": false,"
@@ -125,7 +127,8 @@ test_rejections(void **state_)
 		{"{\"mudgate:mudgate\": {\"daemon\": {\"fetch\": {\"max-size\": 10}}}}", -EINVAL,
 		 "/mudgate:mudgate/daemon/fetch/max-size"},
 		{"{\"mudgate:mudgate\": {\"daemon\": {\"nope\": 1}}}", -EINVAL, "nope"},
-		{"{\"mudgate:mudgate\": {\"daemon\": {\"device\": [{\"mac\": \"02:00:00:00:00:01\", "
+		{"{\"mudgate:mudgate\": {\"daemon\": {\"device\": [{\"mac\": "
+		 "\"02:00:00:00:00:01\", "
 		 "\"mud-url\": \"http://x/y\"}]}}}",
 		 -EINVAL, "mud-url"},
 		{"{\"mudgate:mudgate\": {\"daemon\": {\"failure-state\": \"enforced\"}}}", -EINVAL,

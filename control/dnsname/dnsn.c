@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* dnsname address sets (dnsn.h). */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
 
 #include "dnsname/dnsn.h"
 #include "mg_image.h"
@@ -187,4 +191,100 @@ dnsn_next_expiry(const struct dnsn_table *t)
 			if (!best || t->names[i].v[k].expires < best)
 				best = t->names[i].v[k].expires;
 	return best;
+}
+
+int
+dnsn_write_json(const struct dnsn_table *t, const char *path, time_t mono_now, time_t wall_now)
+{
+	json_t *names = json_array(), *root = json_pack("{s:o}", "names", names);
+	char tmp[4200], a[INET6_ADDRSTRLEN];
+	int rc = 0;
+
+	if (!root)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->n_names; i++) {
+		const struct dnsn_name *n = &t->names[i];
+		json_t *addrs = json_array();
+		if (!n->n) {
+			json_decref(addrs);
+			continue;
+		}
+		for (size_t k = 0; k < n->n; k++) {
+			inet_ntop(n->v[k].family == MGI_FAMILY_IPV4 ? AF_INET : AF_INET6,
+				  n->v[k].addr, a, sizeof(a));
+			json_array_append_new(
+				addrs,
+				json_pack("{s:s, s:I}", "address", a, "expires",
+					  (json_int_t)(n->v[k].expires - mono_now + wall_now)));
+		}
+		json_array_append_new(names,
+				      json_pack("{s:s, s:o}", "name", n->name, "addresses", addrs));
+	}
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (json_dump_file(root, tmp, JSON_COMPACT) < 0)
+		rc = -EIO;
+	else if (rename(tmp, path) < 0)
+		rc = -errno;
+	if (rc < 0)
+		unlink(tmp);
+	json_decref(root);
+	return rc;
+}
+
+int
+dnsn_read_json(struct dnsn_table *t, const char *path, time_t mono_now, time_t wall_now,
+	       char *errbuf, size_t errbuf_size)
+{
+	json_error_t jerr;
+	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr), *names, *n;
+	size_t i;
+	int count = 0;
+
+	if (!root) {
+		if (access(path, F_OK) < 0)
+			return -ENOENT;
+		snprintf(errbuf, errbuf_size, "%s: line %d: %s", path, jerr.line, jerr.text);
+		return -EINVAL;
+	}
+	names = json_object_get(root, "names");
+	if (!json_is_array(names)) {
+		snprintf(errbuf, errbuf_size, "%s: no \"names\" array", path);
+		json_decref(root);
+		return -EINVAL;
+	}
+	json_array_foreach(names, i, n)
+	{
+		const char *name;
+		json_t *addrs, *a;
+		size_t k;
+		if (json_unpack(n, "{s:s, s:o}", "name", &name, "addresses", &addrs) < 0 ||
+		    strlen(name) > 1023 || dnsn_track(t, name) < 0)
+			continue;
+		json_array_foreach(addrs, k, a)
+		{
+			const char *as;
+			json_int_t exp;
+			uint8_t b[16] = {0};
+			uint8_t fam;
+			if (json_unpack(a, "{s:s, s:I}", "address", &as, "expires", &exp) < 0 ||
+			    exp <= wall_now)
+				continue;
+			if (inet_pton(AF_INET, as, b) == 1)
+				fam = MGI_FAMILY_IPV4;
+			else if (inet_pton(AF_INET6, as, b) == 1)
+				fam = MGI_FAMILY_IPV6;
+			else
+				continue;
+			/* the TTL left, not clamped again: exactly what was in force */
+			uint32_t save_min = t->min_ttl, save_max = t->max_ttl;
+			t->min_ttl = 0;
+			t->max_ttl = UINT32_MAX;
+			if (dnsn_learn(t, name, fam, b, (uint32_t)(exp - wall_now), mono_now) == 1)
+				count++;
+			t->min_ttl = save_min;
+			t->max_ttl = save_max;
+		}
+	}
+	json_decref(root);
+	return count;
 }

@@ -76,4 +76,16 @@ size_t dnsn_expire(struct dnsn_table *t, time_t now);
 /* The earliest expiry among all addresses, 0 when none. */
 time_t dnsn_next_expiry(const struct dnsn_table *t);
 
+/*
+ * Persistence across restarts (STATE/dnsnames.json), so a restarted mudgated publishes the
+ * same sets and the fast path needs no new image: {"names": [{"name", "addresses":
+ * [{"address", "expires"}]}]}, expires in wall-clock seconds. mono_now / wall_now convert.
+ * Write is atomic. Read tracks every name it restores (the next dnsn_sweep drops those no
+ * policy mentions) and skips expired or malformed entries; returns the number of addresses
+ * restored, -ENOENT, -EINVAL (errbuf), -ENOMEM.
+ */
+int dnsn_write_json(const struct dnsn_table *t, const char *path, time_t mono_now, time_t wall_now);
+int dnsn_read_json(struct dnsn_table *t, const char *path, time_t mono_now, time_t wall_now,
+		   char *errbuf, size_t errbuf_size);
+
 #endif /* DNSN_H */

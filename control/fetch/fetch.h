@@ -24,15 +24,15 @@
 struct event_base;
 
 /* X(name, text) */
-#define FETCH_ERRORS(X)                                  \
-	X(OK, "ok")                                      \
-	X(NOT_HTTPS, "not https")                        \
-	X(TLS, "TLS failure")                            \
-	X(TIMEOUT, "timed out")                          \
-	X(TOO_LARGE, "too large")                        \
-	X(HTTP_STATUS, "HTTP error status")              \
-	X(CONNECT, "connection failed")                  \
-	X(REDIRECTS, "too many redirects")               \
+#define FETCH_ERRORS(X)                     \
+	X(OK, "ok")                         \
+	X(NOT_HTTPS, "not https")           \
+	X(TLS, "TLS failure")               \
+	X(TIMEOUT, "timed out")             \
+	X(TOO_LARGE, "too large")           \
+	X(HTTP_STATUS, "HTTP error status") \
+	X(CONNECT, "connection failed")     \
+	X(REDIRECTS, "too many redirects")  \
 	X(OTHER, "transfer failed")
 
 /* clang-format off */

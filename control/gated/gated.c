@@ -13,7 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <event2/dns.h>
 #include <event2/event.h>
 #include <jansson.h>
 
@@ -23,6 +22,7 @@
 #include "discover/disc.h"
 #include "dns/dnsp.h"
 #include "dnsname/dnsn.h"
+#include "dnsname/dnsr.h"
 #include "fetch/fetch.h"
 #include "gated/gated.h"
 #include "lifecycle/lc.h"
@@ -63,7 +63,8 @@ gated_log(enum gated_log_level level, const char *module, const char *fmt, ...)
 	/* one write per line, so lines of concurrent writers do not interleave */
 	size_t len = strlen(line);
 	line[len < sizeof(line) - 1 ? len : sizeof(line) - 2] = '\n';
-	ssize_t w = write(STDERR_FILENO, line, (len < sizeof(line) - 1 ? len : sizeof(line) - 2) + 1);
+	ssize_t w =
+		write(STDERR_FILENO, line, (len < sizeof(line) - 1 ? len : sizeof(line) - 2) + 1);
 	(void)w;
 }
 
@@ -98,13 +99,14 @@ static struct {
 	struct cfg *cfg;
 	struct fetch_ctx *fetch;
 	struct pub *pub;
-	struct evdns_base *dns;
+	struct dnsr *dns;
 	struct lc_table lc;
 	struct dnsn_table dnsn;
 	struct entry **entries;
 	size_t n_entries, cap_entries;
 	char cache_dir[4200];
 	char devices_json[4200];
+	char dnsnames_json[4200];
 	struct event *changed_ev;
 	struct event *tick;
 	bool image_dirty;
@@ -191,7 +193,8 @@ effective_site(void)
 		       b->n_my_controllers) < 0)
 		goto out_destroy;
 	for (int i = 0; i < MG_STATE_COUNT; i++)
-		if (b->profiles[i].policy && !(s->profiles[i].policy = strdup(b->profiles[i].policy)))
+		if (b->profiles[i].policy &&
+		    !(s->profiles[i].policy = strdup(b->profiles[i].policy)))
 			goto out_destroy;
 	s->trust_anchors = calloc(b->n_trust_anchors + 1, sizeof(char *));
 	if (!s->trust_anchors)
@@ -209,8 +212,7 @@ effective_site(void)
 		d->authority = b->devices[i].authority ? strdup(b->devices[i].authority) : NULL;
 		const struct lc_device *l = lc_find(&G.lc, d->mac);
 		if (!d->mud_url ||
-		    addrs_copy(&d->addrs, &b->devices[i].addrs,
-			       l ? l->n_v4 + l->n_v6 : 0) < 0)
+		    addrs_copy(&d->addrs, &b->devices[i].addrs, l ? l->n_v4 + l->n_v6 : 0) < 0)
 			goto out_destroy;
 		for (size_t k = 0; l && k < l->n_v4; k++)
 			add_host_prefix(&d->addrs, MGI_FAMILY_IPV4, l->v4[k]);
@@ -279,12 +281,18 @@ reason_module(enum lc_reason r)
 }
 
 /* Moves d to state/reason and logs the transition once. */
+#ifdef MG_NETCONF
+static void nbg_device_changed(const struct lc_device *d, unsigned old);
+static void nbg_mud_failure(const char *url, enum lc_reason reason, const char *msg);
+#endif
+
 static void
 dev_set(struct lc_device *d, enum mg_state state, enum lc_reason reason, const char *msg,
 	const char *policy)
 {
 	char mac[18];
 	bool pol_changed = strcmp(d->policy, policy);
+	unsigned old = d->state;
 
 	snprintf(d->policy, sizeof(d->policy), "%s", policy);
 	if (!lc_set(&G.lc, d, state, reason, msg)) {
@@ -297,7 +305,12 @@ dev_set(struct lc_device *d, enum mg_state state, enum lc_reason reason, const c
 		LOG(NOTICE, reason_module(reason), "%s: %s: %s -> %s", mac, d->mud_url, d->msg,
 		    mg_state_str(state));
 	else
-		LOG(NOTICE, reason_module(reason), "%s: %s -> %s", mac, d->msg, mg_state_str(state));
+		LOG(NOTICE, reason_module(reason), "%s: %s -> %s", mac, d->msg,
+		    mg_state_str(state));
+#ifdef MG_NETCONF
+	nbg_device_changed(d, old);
+#endif
+	(void)old;
 	schedule_changed(false);
 }
 
@@ -386,14 +399,15 @@ check_file(struct entry *e, const uint8_t *body, size_t size, const uint8_t *sig
 		snprintf(msg, msg_size, "signature: no trust anchors configured");
 		return LC_R_SIGNATURE;
 	}
-	if (mudsig_verify(G.cfg->store, &G.cfg->sig, e->url, body, size, sig, sig_size, &res) <
-	    0) {
+	if (mudsig_verify(G.cfg->store, &G.cfg->sig, e->url, body, size, sig, sig_size, &res) < 0) {
 		if (res.reason == MUDSIG_R_UNSIGNED) {
-			snprintf(msg, msg_size, "unsigned: no mud-signature, and signatures are "
-						"required");
+			snprintf(msg, msg_size,
+				 "unsigned: no mud-signature, and signatures are "
+				 "required");
 			return LC_R_UNSIGNED;
 		}
-		snprintf(msg, msg_size, "signature %s: %.280s", mudsig_reason_id(res.reason), res.msg);
+		snprintf(msg, msg_size, "signature %s: %.280s", mudsig_reason_id(res.reason),
+			 res.msg);
 		return LC_R_SIGNATURE;
 	}
 	if (res.warning && strcmp(e->logged, res.msg)) {
@@ -487,6 +501,9 @@ entry_fail(struct entry *e, enum lc_reason reason, const char *msg)
 	snprintf(e->fail_msg, sizeof(e->fail_msg), "%s", msg);
 	free(e->body);
 	e->body = NULL;
+#ifdef MG_NETCONF
+	nbg_mud_failure(e->url, reason, msg);
+#endif
 	if (e->good && now < e->grace_until) {
 		if (strcmp(e->logged, msg)) {
 			char until[32];
@@ -553,14 +570,20 @@ entry_complete(struct entry *e, const uint8_t *sig, size_t sig_size, const char 
 		return;
 	}
 	time_t now = time(NULL), expires = now + validity_of(f);
-	struct cache_entry ce = {.url = e->url, .body = e->body, .size = e->size,
-				 .fetched = now, .expires = expires};
+	struct cache_entry ce = {.url = e->url,
+				 .body = e->body,
+				 .size = e->size,
+				 .fetched = now,
+				 .expires = expires};
 	snprintf(ce.etag, sizeof(ce.etag), "%s", e->etag);
 	snprintf(ce.last_modified, sizeof(ce.last_modified), "%s", e->last_modified);
 	int rc = cache_put(G.cache_dir, &ce);
 	if (rc == 0 && e->sig_url[0]) {
-		struct cache_entry cs = {.url = e->sig_url, .body = (uint8_t *)sig,
-					 .size = sig_size, .fetched = now, .expires = expires};
+		struct cache_entry cs = {.url = e->sig_url,
+					 .body = (uint8_t *)sig,
+					 .size = sig_size,
+					 .fetched = now,
+					 .expires = expires};
 		snprintf(cs.etag, sizeof(cs.etag), "%s", sig_etag ? sig_etag : "");
 		snprintf(cs.last_modified, sizeof(cs.last_modified), "%s", sig_lm ? sig_lm : "");
 		rc = cache_put(G.cache_dir, &cs);
@@ -590,7 +613,8 @@ on_sig(struct fetch_result *r, void *arg)
 	if (r->not_modified) {
 		if (cache_get(G.cache_dir, e->sig_url, G.cfg->max_size, &c) < 0) {
 			e->no_cond = true;
-			entry_fail(e, LC_R_SIG_FETCH_FAILED, "signature: 304 without a cached copy");
+			entry_fail(e, LC_R_SIG_FETCH_FAILED,
+				   "signature: 304 without a cached copy");
 			return;
 		}
 		entry_complete(e, c.body, c.size, c.etag, c.last_modified);
@@ -648,7 +672,8 @@ on_mud(struct fetch_result *r, void *arg)
 	int rc = signature_url(e->body, e->size, e->sig_url, sizeof(e->sig_url));
 	if (rc < 0) {
 		entry_fail(e, LC_R_INVALID,
-			   rc == -E2BIG ? "invalid: mud-signature URL too long" : "invalid: not JSON");
+			   rc == -E2BIG ? "invalid: mud-signature URL too long"
+					: "invalid: not JSON");
 		return;
 	}
 	if (!e->sig_url[0]) {
@@ -930,6 +955,37 @@ punt_lldp(const uint8_t *frame, size_t size)
 
 static void publish_now(void);
 
+static bool
+prefix_match(const struct site_addrs *a, uint8_t family, const uint8_t *addr)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		const struct site_prefix *p = &a->v[i];
+		unsigned bits = p->plen, k;
+		if (p->family != family)
+			continue;
+		for (k = 0; k < bits / 8; k++)
+			if (p->addr[k] != addr[k])
+				break;
+		if (k < bits / 8)
+			continue;
+		if (bits % 8 && ((p->addr[k] ^ addr[k]) & (0xff << (8 - bits % 8)) & 0xff))
+			continue;
+		return true;
+	}
+	return false;
+}
+
+/* Answers are believed only from the resolvers devices may use (the DNS allowance). */
+static bool
+from_resolver(const struct disc_udp *u)
+{
+	uint8_t fam = u->ip_version == 4 ? MGI_FAMILY_IPV4 : MGI_FAMILY_IPV6;
+	const struct site_named *c = site_controller(G.cfg->site, CMP_DNS_CLASS);
+
+	return prefix_match(&G.cfg->site->resolvers, fam, u->src_ip) ||
+	       (c && prefix_match(&c->addrs, fam, u->src_ip));
+}
+
 /* A DNS answer on its way to a device: learn what it says about tracked names, make it
  * enforceable, then let it go. Returns true when the image must change before release. */
 static bool
@@ -954,14 +1010,21 @@ punt_dns(const uint8_t *frame, size_t size)
 	d = lc_find(&G.lc, u.l2.dst);
 	if (!d || d->state != MG_STATE_ENFORCED || r.rcode || !r.n_addrs)
 		return false;
+	if (!from_resolver(&u)) {
+		char a[INET6_ADDRSTRLEN];
+		inet_ntop(u.ip_version == 4 ? AF_INET : AF_INET6, u.src_ip, a, sizeof(a));
+		bad_frame("DNS", "answer not from a configured resolver");
+		LOG(DEBUG, "dnsname", "answer for %s from %s ignored: not a resolver", r.qname, a);
+		return false;
+	}
 	const char *names[2] = {r.qname, r.canonical};
 	time_t now = mono_now();
 	for (int k = 0; k < (strcmp(r.qname, r.canonical) ? 2 : 1); k++) {
 		if (!dnsn_find(&G.dnsn, names[k]))
 			continue;
 		for (size_t i = 0; i < r.n_addrs; i++) {
-			uint8_t fam = r.addrs[i].family == AF_INET ? MGI_FAMILY_IPV4
-								   : MGI_FAMILY_IPV6;
+			uint8_t fam =
+				r.addrs[i].family == AF_INET ? MGI_FAMILY_IPV4 : MGI_FAMILY_IPV6;
 			if (dnsn_learn(&G.dnsn, names[k], fam, r.addrs[i].addr, r.addrs[i].ttl,
 				       now) == 1)
 				n_new++;
@@ -977,44 +1040,43 @@ punt_dns(const uint8_t *frame, size_t size)
 	return n_new > 0;
 }
 
-struct resolve_ctx {
-	char name[DNSP_NAME_TEXT_SIZE];
-	uint8_t family;
-};
-
 static void
-on_resolved(int result, char type, int count, int ttl, void *addresses, void *arg)
+on_resolved(const char *name, uint16_t qtype, int rc, const struct dnsp_result *r, const char *msg,
+	    void *arg)
 {
-	struct resolve_ctx *rc = arg;
-	struct dnsn_name *n = dnsn_find(&G.dnsn, rc->name);
+	struct dnsn_name *n = dnsn_find(&G.dnsn, name);
 	time_t now = mono_now();
 	size_t n_new = 0;
 
-	if (n && result == DNS_ERR_NONE && (type == DNS_IPv4_A || type == DNS_IPv6_AAAA)) {
-		for (int i = 0; i < count; i++) {
-			const uint8_t *a = (const uint8_t *)addresses + i * (type == DNS_IPv4_A ? 4 : 16);
-			if (dnsn_learn(&G.dnsn, rc->name,
-				       type == DNS_IPv4_A ? MGI_FAMILY_IPV4 : MGI_FAMILY_IPV6, a,
-				       ttl < 0 ? 0 : (uint32_t)ttl, now) == 1)
-				n_new++;
-		}
-		uint32_t t = ttl < 0 ? 0 : (uint32_t)ttl;
-		if (t < G.dnsn.min_ttl)
-			t = G.dnsn.min_ttl;
-		if (t > G.dnsn.max_ttl)
-			t = G.dnsn.max_ttl;
-		if (!n->next_resolve || n->next_resolve > now + (time_t)t)
-			n->next_resolve = now + (time_t)t;
-	} else if (n && result != DNS_ERR_NONE && result != DNS_ERR_NOTEXIST) {
-		LOG(DEBUG, "dnsname", "%s: %s", rc->name, evdns_err_to_string(result));
+	if (!n)
+		return; /* no policy mentions it any more */
+	if (rc < 0) {
+		LOG(DEBUG, "dnsname", "%s: %s query: %s", name, qtype == 1 ? "A" : "AAAA", msg);
+		return;
 	}
+	uint32_t min_ttl = UINT32_MAX;
+	for (size_t i = 0; i < r->n_addrs; i++) {
+		uint8_t fam = r->addrs[i].family == AF_INET ? MGI_FAMILY_IPV4 : MGI_FAMILY_IPV6;
+		if (dnsn_learn(&G.dnsn, name, fam, r->addrs[i].addr, r->addrs[i].ttl, now) == 1)
+			n_new++;
+		if (r->addrs[i].ttl < min_ttl)
+			min_ttl = r->addrs[i].ttl;
+	}
+	/* ask again when the first address would expire (clamped like the addresses) */
+	uint32_t t = min_ttl == UINT32_MAX ? G.dnsn.max_ttl : min_ttl;
+	if (t < G.dnsn.min_ttl)
+		t = G.dnsn.min_ttl;
+	if (t > G.dnsn.max_ttl)
+		t = G.dnsn.max_ttl;
+	if (r->n_addrs && n->next_resolve > now + (time_t)t)
+		n->next_resolve = now + (time_t)t;
 	if (n_new) {
 		G.n_dns_learnt += n_new;
-		LOG(INFO, "dnsname", "%s: resolved, %zu new address(es) of %d", rc->name, n_new,
-		    count);
+		LOG(INFO, "dnsname", "%s: resolved (%s%s), %zu new address(es) of %zu", name,
+		    qtype == 1 ? "A" : "AAAA", r->truncated ? ", truncated" : "", n_new,
+		    r->n_addrs);
 		schedule_changed(true);
 	}
-	free(rc);
 }
 
 static void
@@ -1026,21 +1088,15 @@ resolve_due(void)
 		return;
 	for (size_t i = 0; i < G.dnsn.n_names; i++) {
 		struct dnsn_name *n = &G.dnsn.names[i];
+		char name[DNSP_NAME_TEXT_SIZE];
 		if (!n->tracked || (n->next_resolve && n->next_resolve > now))
 			continue;
-		/* until an answer sets it: try again after the retry interval */
+		/* until an answer says otherwise: again after the retry interval */
 		n->next_resolve = now + G.cfg->retry_interval;
-		for (int k = 0; k < 2; k++) {
-			struct resolve_ctx *rc = calloc(1, sizeof(*rc));
-			if (!rc)
-				return;
-			snprintf(rc->name, sizeof(rc->name), "%s", n->name);
-			if (!(k ? evdns_base_resolve_ipv6(G.dns, n->name, DNS_QUERY_NO_SEARCH,
-							  on_resolved, rc)
-				: evdns_base_resolve_ipv4(G.dns, n->name, DNS_QUERY_NO_SEARCH,
-							  on_resolved, rc)))
-				free(rc);
-		}
+		snprintf(name, sizeof(name), "%s", n->name);
+		/* the callbacks may run now and touch the table: index, not pointer */
+		dnsr_resolve(G.dns, name, 1, on_resolved, NULL);
+		dnsr_resolve(G.dns, name, 28, on_resolved, NULL);
 	}
 }
 
@@ -1104,7 +1160,8 @@ build_image(size_t *size)
 		int64_t set = mgi_builder_set(b, MGI_SET_DNSNAME, n->name);
 		for (size_t k = 0; set >= 0 && k < n->n; k++) {
 			struct mgi_prefix p = {.family = n->v[k].family,
-					       .plen = n->v[k].family == MGI_FAMILY_IPV4 ? 32 : 128};
+					       .plen = n->v[k].family == MGI_FAMILY_IPV4 ? 32
+											 : 128};
 			memcpy(p.addr, n->v[k].addr, 16);
 			mgi_builder_set_add(b, (uint32_t)set, &p);
 		}
@@ -1150,6 +1207,7 @@ publish_now(void)
 	struct pub_binding *b = calloc(G.lc.n + 1, sizeof(*b));
 	void *blob = NULL;
 	size_t size = 0, n = 0;
+	int rc;
 
 	if (!b)
 		return;
@@ -1166,6 +1224,9 @@ publish_now(void)
 		}
 		if (blob)
 			G.image_size = size;
+		rc = dnsn_write_json(&G.dnsn, G.dnsnames_json, mono_now(), time(NULL));
+		if (rc < 0)
+			LOG(ERR, "dnsname", "%s: %s", G.dnsnames_json, strerror(-rc));
 	}
 	for (size_t i = 0; i < G.lc.n; i++) {
 		const struct lc_device *d = &G.lc.v[i];
@@ -1176,7 +1237,7 @@ publish_now(void)
 	}
 	pub_set_desired(G.pub, blob, size, b, n);
 	free(b);
-	int rc = lc_write_json(&G.lc, G.devices_json);
+	rc = lc_write_json(&G.lc, G.devices_json);
 	if (rc < 0)
 		LOG(ERR, "lifecycle", "%s: %s", G.devices_json, strerror(-rc));
 }
@@ -1322,7 +1383,8 @@ make_fetch(const struct cfg *c)
 			     v6 ? "]" : "", t->port) < 0)
 			ct[i] = NULL;
 	}
-	struct fetch_opts fo = {.ca_file = c->ca_file, .max_size = c->max_size,
+	struct fetch_opts fo = {.ca_file = c->ca_file,
+				.max_size = c->max_size,
 				.connect_timeout = c->connect_timeout,
 				.total_timeout = c->total_timeout,
 				.max_redirects = c->max_redirects,
@@ -1335,24 +1397,12 @@ make_fetch(const struct cfg *c)
 	return f;
 }
 
-static struct evdns_base *
+static struct dnsr *
 make_dns(const struct cfg *c)
 {
-	struct evdns_base *d;
-
 	if (!c->dns_resolve)
 		return NULL;
-	d = evdns_base_new(G.base, c->n_resolvers ? EVDNS_BASE_DISABLE_WHEN_INACTIVE
-						  : EVDNS_BASE_INITIALIZE_NAMESERVERS |
-							    EVDNS_BASE_DISABLE_WHEN_INACTIVE);
-	if (!d)
-		return NULL;
-	for (size_t i = 0; i < c->n_resolvers; i++)
-		if (evdns_base_nameserver_ip_add(d, c->resolvers[i]) != 0)
-			LOG(WARNING, "dnsname", "resolver %s refused", c->resolvers[i]);
-	evdns_base_set_option(d, "timeout:", "3");
-	evdns_base_set_option(d, "attempts:", "2");
-	return d;
+	return dnsr_create(G.base, (const char *const *)c->resolvers, c->n_resolvers, 3);
 }
 
 static void
@@ -1362,6 +1412,30 @@ print_diags(const char *what, const struct mudf_diags *d)
 		LOG(ERR, "config", "%s: %s: %s", what, d->v[i].path, d->v[i].msg);
 }
 
+/* The apply step of a configuration transaction (SIGHUP, NETCONF): nothing here fails. */
+static void
+config_install(struct cfg *next, struct fetch_ctx *f, struct dnsr *dns, const char *what)
+{
+	for (size_t i = 0; i < G.n_entries; i++) {
+		fetch_cancel(G.fetch, G.entries[i]);
+		G.entries[i]->fetching = false;
+	}
+	fetch_destroy(G.fetch);
+	G.fetch = f;
+	dnsr_destroy(G.dns);
+	G.dns = dns;
+	cfg_apply(&G.cfg, next);
+	G.dnsn.min_ttl = G.cfg->dns_min_ttl;
+	G.dnsn.max_ttl = G.cfg->dns_max_ttl;
+	G.dnsn.max_addrs = G.cfg->dns_max_addrs;
+	LOG(NOTICE, "config", "%s: configuration applied; MUD files are fetched and checked again",
+	    what);
+	apply_statics();
+	for (size_t i = 0; i < G.n_entries; i++)
+		entry_schedule(G.entries[i], 0);
+	schedule_changed(true);
+}
+
 /* SIGHUP: the same transaction as the startup file; a failure keeps the running config. */
 static void
 reload(void)
@@ -1369,7 +1443,7 @@ reload(void)
 	struct mudf_diags d;
 	struct cfg *next;
 	struct fetch_ctx *f;
-	struct evdns_base *dns = NULL;
+	struct dnsr *dns = NULL;
 
 	if (mudf_diags_init(&d, G.o.config) < 0)
 		return;
@@ -1388,26 +1462,12 @@ reload(void)
 		cfg_destroy(next);
 		return;
 	}
-	/* apply: nothing below fails */
-	for (size_t i = 0; i < G.n_entries; i++) {
-		fetch_cancel(G.fetch, G.entries[i]);
-		G.entries[i]->fetching = false;
-	}
-	fetch_destroy(G.fetch);
-	G.fetch = f;
-	if (G.dns)
-		evdns_base_free(G.dns, 0);
-	G.dns = dns;
-	cfg_apply(&G.cfg, next);
-	G.dnsn.min_ttl = G.cfg->dns_min_ttl;
-	G.dnsn.max_ttl = G.cfg->dns_max_ttl;
-	G.dnsn.max_addrs = G.cfg->dns_max_addrs;
-	LOG(NOTICE, "config", "%s: reloaded; MUD files are fetched and checked again", G.o.config);
-	apply_statics();
-	for (size_t i = 0; i < G.n_entries; i++)
-		entry_schedule(G.entries[i], 0);
-	schedule_changed(true);
+	config_install(next, f, dns, G.o.config);
 }
+
+#ifdef MG_NETCONF
+#include "nb/nb_gated.inc" /* the NETCONF server's callbacks (control/nb) */
+#endif
 
 /* ---- loop ------------------------------------------------------------------------------- */
 
@@ -1442,6 +1502,7 @@ make_dirs(const char *state)
 		return -errno;
 	snprintf(G.cache_dir, sizeof(G.cache_dir), "%s/cache", state);
 	snprintf(G.devices_json, sizeof(G.devices_json), "%s/devices.json", state);
+	snprintf(G.dnsnames_json, sizeof(G.dnsnames_json), "%s/dnsnames.json", state);
 	return cache_init(G.cache_dir);
 }
 
@@ -1493,6 +1554,15 @@ gated_run(const struct gated_opts *o)
 		LOG(ERR, "main", "YANG context: %s", err);
 		goto out;
 	}
+#ifdef MG_NETCONF
+	if (o->netconf && nbg_start() < 0) /* first: it loads modules into the context */
+		goto out;
+#else
+	if (o->netconf) {
+		LOG(ERR, "main", "--netconf: mudgated was built without libnetconf2");
+		goto out;
+	}
+#endif
 	if (mudf_diags_init(&d, o->config) < 0)
 		goto out;
 	if (cfg_load(G.mudf, o->config, o->state_dir, &G.cfg, &d) < 0) {
@@ -1527,10 +1597,15 @@ gated_run(const struct gated_opts *o)
 	}
 
 	/* what was in force before a restart, then the configuration, then the fast path */
+	rc = dnsn_read_json(&G.dnsn, G.dnsnames_json, mono_now(), time(NULL), err, sizeof(err));
+	if (rc > 0)
+		LOG(INFO, "dnsname", "%d addresses restored from %s", rc, G.dnsnames_json);
+	else if (rc < 0 && rc != -ENOENT)
+		LOG(WARNING, "dnsname", "%s", err);
 	restore_devices();
 	apply_statics();
-	struct pub_events pe = {.punt = on_punt, .link = on_link, .refused = on_refused,
-				.loaded = on_loaded};
+	struct pub_events pe = {
+		.punt = on_punt, .link = on_link, .refused = on_refused, .loaded = on_loaded};
 	G.pub = pub_create(G.base, o->ctrl, o->state_dir, &pe);
 	if (!G.pub) {
 		LOG(ERR, "publish", "cannot create the control socket client");
@@ -1557,14 +1632,16 @@ out:
 	}
 	free(G.entries);
 	fetch_destroy(G.fetch);
-	if (G.dns)
-		evdns_base_free(G.dns, 0);
+	dnsr_destroy(G.dns);
 	if (G.changed_ev)
 		event_free(G.changed_ev);
 	if (G.tick)
 		event_free(G.tick);
 	dnsn_fini(&G.dnsn);
 	lc_table_fini(&G.lc);
+#ifdef MG_NETCONF
+	nbg_stop();
+#endif
 	cfg_destroy(G.cfg);
 	mudf_ctx_destroy(G.mudf);
 	if (G.base)

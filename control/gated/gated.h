@@ -28,6 +28,7 @@ struct gated_opts {
 	const char *state_dir;
 	const char *ctrl;
 	const char *pid_file;
+	const char *netconf; /* NETCONF settings file (control/nb/nb_gated.inc), NULL: none */
 	bool foreground;
 	enum gated_log_level log_level;
 };

@@ -30,6 +30,7 @@ usage(FILE *f)
 		   "  --state-dir  where the cache, devices.json and the published image live\n"
 		   "  --ctrl       the control socket of mudgate-dp\n"
 		   "  --foreground do not detach (logs go to stderr in both modes)\n"
+		   "  --netconf    NETCONF server settings (JSON; docs/netconf.md)\n"
 		   "See docs/control.md.\n");
 }
 
@@ -70,6 +71,7 @@ main(int argc, char **argv)
 		{"foreground", no_argument, NULL, 'f'},
 		{"log-level", required_argument, NULL, 'l'},
 		{"pid-file", required_argument, NULL, 'p'},
+		{"netconf", required_argument, NULL, 'n'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -77,7 +79,7 @@ main(int argc, char **argv)
 	struct gated_opts o = {.log_level = GATED_LOG_INFO};
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "c:s:C:fl:p:hV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:s:C:fl:p:n:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o.config = optarg;
@@ -94,8 +96,9 @@ main(int argc, char **argv)
 		case 'l':
 			rc = gated_log_level_parse(optarg);
 			if (rc < 0) {
-				fprintf(stderr, "mudgated: --log-level '%s': want err, warning, "
-						"notice, info or debug\n",
+				fprintf(stderr,
+					"mudgated: --log-level '%s': want err, warning, "
+					"notice, info or debug\n",
 					optarg);
 				return 2;
 			}
@@ -103,6 +106,9 @@ main(int argc, char **argv)
 			break;
 		case 'p':
 			o.pid_file = optarg;
+			break;
+		case 'n':
+			o.netconf = optarg;
 			break;
 		case 'h':
 			usage(stdout);

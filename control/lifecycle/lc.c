@@ -158,7 +158,8 @@ device_json(const struct lc_device *d)
 	json_t *addrs = json_array();
 
 	for (size_t i = 0; i < d->n_v4; i++)
-		json_array_append_new(addrs, json_string(inet_ntop(AF_INET, d->v4[i], a, sizeof(a))));
+		json_array_append_new(addrs,
+				      json_string(inet_ntop(AF_INET, d->v4[i], a, sizeof(a))));
 	for (size_t i = 0; i < d->n_v6; i++)
 		json_array_append_new(addrs,
 				      json_string(inet_ntop(AF_INET6, d->v6[i], a, sizeof(a))));

@@ -31,7 +31,7 @@
 	X(REFRESH_FAILED, "refresh-failed", "refresh failed, last good file in grace")  \
 	X(FETCH_FAILED, "fetch-failed", "MUD file could not be fetched")                \
 	X(TIMEOUT, "timeout", "MUD server did not answer in time")                      \
-	X(TLS, "tls", "TLS connection or certificate verification failed")             \
+	X(TLS, "tls", "TLS connection or certificate verification failed")              \
 	X(NOT_HTTPS, "not-https", "URL or redirect is not https")                       \
 	X(HTTP_STATUS, "http-status", "MUD server answered with an error status")       \
 	X(TOO_LARGE, "too-large", "MUD file or signature larger than the size cap")     \
@@ -73,12 +73,12 @@ int lc_source_parse(const char *s);
 
 struct lc_device {
 	uint8_t mac[6];
-	uint8_t state; /* enum mg_state */
-	uint8_t reason; /* enum lc_reason */
-	uint8_t source; /* enum lc_source of mud_url */
+	uint8_t state;                /* enum mg_state */
+	uint8_t reason;               /* enum lc_reason */
+	uint8_t source;               /* enum lc_source of mud_url */
 	char mud_url[LC_URL_MAX + 1]; /* "" when none */
-	char policy[LC_URL_MAX + 1]; /* policy it should be bound to, "" for none */
-	char msg[LC_MSG_SIZE]; /* the detail of reason */
+	char policy[LC_URL_MAX + 1];  /* policy it should be bound to, "" for none */
+	char msg[LC_MSG_SIZE];        /* the detail of reason */
 	size_t n_v4, n_v6;
 	uint8_t v4[LC_MAX_ADDRS][4];
 	uint8_t v6[LC_MAX_ADDRS][16];

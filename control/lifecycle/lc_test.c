@@ -96,10 +96,10 @@ test_json_round_trip(void **state)
 	assert_string_equal(json_string_value(json_object_get(d0, "state")), "enforced");
 	assert_string_equal(json_string_value(json_object_get(d0, "reason")), "ok");
 	assert_string_equal(json_string_value(json_object_get(d0, "source")), "dhcpv4");
-	assert_string_equal(
-		json_string_value(json_array_get(json_object_get(d0, "addresses"), 0)), "10.0.0.7");
-	assert_string_equal(
-		json_string_value(json_array_get(json_object_get(d0, "addresses"), 1)), "fd00::7");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(d0, "addresses"), 0)),
+			    "10.0.0.7");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(d0, "addresses"), 1)),
+			    "fd00::7");
 	json_decref(j);
 
 	lc_table_init(&r);

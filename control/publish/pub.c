@@ -159,8 +159,7 @@ checksum_at(const void *blob, size_t size, uint64_t gen)
 /* ---- requests --------------------------------------------------------------------------- */
 
 static struct req *
-send_req(struct pub *p, uint16_t type, const void *a, uint32_t a_len, const void *b,
-	 uint32_t b_len)
+send_req(struct pub *p, uint16_t type, const void *a, uint32_t a_len, const void *b, uint32_t b_len)
 {
 	uint8_t hdr[MG_CTRL_HDR_SIZE];
 	struct req *r;

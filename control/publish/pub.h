@@ -39,7 +39,7 @@ struct pub;
 
 struct pub_binding {
 	uint8_t mac[6];
-	uint8_t state;                      /* enum mg_state */
+	uint8_t state;                     /* enum mg_state */
 	char policy[MG_CTRL_NAME_MAX + 1]; /* "" for none */
 };
 

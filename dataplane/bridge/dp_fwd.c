@@ -175,26 +175,40 @@ static void
 process_burst(struct dp_worker *w, const struct dp_gen *g, struct txq *q, uint16_t in,
 	      struct rte_mbuf **m, uint16_t n, uint64_t now)
 {
-	static __thread uint8_t scratch[16384];
+	/* a chained frame's headers, contiguous: the parser reads at most 14 + 8 + 40 + 8 * 2048
+	 * (the longest IPv6 extension headers) + 20 bytes deep */
+	static __thread uint8_t scratch[18432];
 	struct dp_pkt pk[DP_BURST_MAX];
+	const uint8_t *data[DP_BURST_MAX];
+	uint32_t len[DP_BURST_MAX];
 	const struct dp_port *rx = &dp.ports[in];
+	uint64_t bytes = 0;
+	uint16_t chained = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
-		const uint8_t *data = rte_pktmbuf_mtod(m[i], const uint8_t *);
-		uint32_t len = rte_pktmbuf_pkt_len(m[i]);
-		if (i + 2 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(m[i + 2], void *));
-		if (m[i]->nb_segs > 1) {
-			len = RTE_MIN(len, (uint32_t)sizeof(scratch));
-			data = rte_pktmbuf_read(m[i], 0, len, scratch);
+		data[i] = rte_pktmbuf_mtod(m[i], const uint8_t *);
+		len[i] = rte_pktmbuf_pkt_len(m[i]);
+		bytes += len[i];
+		chained |= (uint16_t)(m[i]->nb_segs > 1);
+	}
+	if (likely(!chained)) {
+		dp_parse_burst(pk, data, len, n);
+	} else {
+		for (uint16_t i = 0; i < n; i++) {
+			const uint8_t *d = data[i];
+			if (m[i]->nb_segs > 1)
+				d = rte_pktmbuf_read(m[i], 0, RTE_MIN(len[i], (uint32_t)sizeof(scratch)),
+						     scratch);
+			dp_parse(&pk[i], d, len[i]);
 		}
-		mg_pkt_parse(&pk[i].p, data, len);
-		pk[i].len = rte_pktmbuf_pkt_len(m[i]);
-		w->st.rx_bytes += pk[i].len;
-		if (rx->role == DP_PORT_ACCESS && !(pk[i].p.src_mac[0] & 1) && len >= 12)
-			dp_learn(pk[i].p.src_mac, in);
 	}
 	w->st.rx_pkts += n;
+	w->st.rx_bytes += bytes;
+	if (rx->role == DP_PORT_ACCESS) {
+		for (uint16_t i = 0; i < n; i++)
+			if (!(pk[i].mac[0] & 1) && len[i] >= 12)
+				dp_learn(dp_pkt_mac(&pk[i], 0), in);
+	}
 	if (g) {
 		dp_classify_burst(g, g->devs, w->flows, pk, n, &w->st, w->index, now);
 	} else {
@@ -206,14 +220,14 @@ process_burst(struct dp_worker *w, const struct dp_gen *g, struct txq *q, uint16
 		w->st.reasons[MG_R_NOT_DEVICE] += n;
 	}
 	for (uint16_t i = 0; i < n; i++) {
-		uint8_t kind = dp_punt_kind(&pk[i].p);
-		if (kind && g && punt(w, g, m[i], &pk[i], rx->id, kind, now))
+		uint8_t kind = dp_punt_kind(&pk[i]);
+		if (unlikely(kind) && g && punt(w, g, m[i], &pk[i], rx->id, kind, now))
 			continue; /* held */
 		if (pk[i].verdict != MG_ALLOW) {
 			rte_pktmbuf_free(m[i]);
 			continue;
 		}
-		forward(w, q, in, m[i], pk[i].p.dst_mac);
+		forward(w, q, in, m[i], dp_pkt_mac(&pk[i], 1));
 	}
 }
 

@@ -45,44 +45,39 @@ resolver_match(const struct dp_gen *g, uint8_t family, const uint8_t *addr)
 	return false;
 }
 
-static bool
-is_icmp(const struct mg_pkt *p)
-{
-	return p->l4 && p->proto == (p->family == MGI_FAMILY_IPV4 ? 1 : 58);
-}
-
 /* The configured allowances, in the reference's order. */
 static bool
-allowance(const struct dp_gen *g, unsigned int dir, const struct mg_pkt *p, uint8_t *why)
+allowance(const struct dp_gen *g, unsigned int dir, const struct dp_pkt *x, uint8_t *why)
 {
 	uint32_t fl = g->img.allowances->flags;
 	bool from = dir == MG_DIR_FROM_DEVICE;
+	uint8_t meta = x->key.k4.meta, proto = x->key.k4.proto;
 
-	if ((fl & MGI_ALLOW_ARP) && p->family == MGI_FAMILY_ETH && p->ethertype == 0x0806) {
+	if ((fl & MGI_ALLOW_ARP) && x->family == MGI_FAMILY_ETH && x->ethertype == 0x0806) {
 		*why = MG_R_ALLOW_ARP;
 		return true;
 	}
-	if (p->family == MGI_FAMILY_ETH)
+	if (x->family == MGI_FAMILY_ETH || !(meta & DP_META_L4))
 		return false;
-	if ((fl & MGI_ALLOW_ND) && p->family == MGI_FAMILY_IPV6 && is_icmp(p) &&
-	    p->icmp_type >= 133 && p->icmp_type <= 137) {
+	if ((fl & MGI_ALLOW_ND) && x->family == MGI_FAMILY_IPV6 && (meta & DP_META_ICMP) &&
+	    x->key.k6.icmp_type >= 133 && x->key.k6.icmp_type <= 137) {
 		*why = MG_R_ALLOW_ND;
 		return true;
 	}
-	if (!p->l4)
+	if (proto != 17 && proto != 6)
 		return false;
-	if ((fl & MGI_ALLOW_DHCP) && p->proto == 17) {
-		uint16_t cli = p->family == MGI_FAMILY_IPV4 ? 68 : 546;
-		uint16_t srv = p->family == MGI_FAMILY_IPV4 ? 67 : 547;
-		if ((from && p->sport == cli && p->dport == srv) ||
-		    (!from && p->sport == srv && p->dport == cli)) {
+	uint16_t sport = dp_pkt_sport(x), dport = dp_pkt_dport(x);
+	if ((fl & MGI_ALLOW_DHCP) && proto == 17) {
+		uint16_t cli = x->family == MGI_FAMILY_IPV4 ? 68 : 546;
+		uint16_t srv = x->family == MGI_FAMILY_IPV4 ? 67 : 547;
+		if ((from && sport == cli && dport == srv) || (!from && sport == srv && dport == cli)) {
 			*why = MG_R_ALLOW_DHCP;
 			return true;
 		}
 	}
-	if ((fl & MGI_ALLOW_DNS) && g->n_resolvers && (p->proto == 17 || p->proto == 6)) {
-		if ((from && p->dport == 53 && resolver_match(g, p->family, p->dst_addr)) ||
-		    (!from && p->sport == 53 && resolver_match(g, p->family, p->src_addr))) {
+	if ((fl & MGI_ALLOW_DNS) && g->n_resolvers) {
+		if ((from && dport == 53 && resolver_match(g, x->family, dp_pkt_dst(x))) ||
+		    (!from && sport == 53 && resolver_match(g, x->family, dp_pkt_src(x)))) {
 			*why = MG_R_ALLOW_DNS;
 			return true;
 		}
@@ -100,31 +95,18 @@ side_done(struct side *s, uint8_t verdict, uint8_t reason, uint32_t policy, uint
 	s->ace = ace;
 }
 
-static void
-fill_key_common(uint8_t *proto, uint8_t *meta4, const struct mg_pkt *p)
-{
-	uint8_t meta = 0;
-	*proto = p->proto;
-	if (p->l4) {
-		meta |= DP_META_L4;
-		if (p->proto == 6 || p->proto == 17 || p->proto == 132 || p->proto == 33)
-			meta |= DP_META_PORTS;
-		if (p->proto == 6)
-			meta |= DP_META_TCP;
-		if (is_icmp(p))
-			meta |= DP_META_ICMP;
-	}
-	meta4[0] = meta;
-	meta4[1] = (meta & DP_META_TCP) ? p->tcp_flags : 0;
-	meta4[2] = (meta & DP_META_ICMP) ? p->icmp_type : 0;
-	meta4[3] = (meta & DP_META_ICMP) ? p->icmp_code : 0;
-}
+/* rte_acl keys of one burst: the frames' own keys, plus copies for frames with two ACL sides */
+struct keys {
+	const uint8_t *d[2][2 * DP_BURST_MAX]; /* [family] key pointers */
+	uint32_t n[2];
+	struct dp_acl6_key extra[DP_BURST_MAX]; /* second sides (an IPv4 key fits) */
+	uint32_t n_extra;
+};
 
 /* Steps before the ACEs for one side; may queue an rte_acl key. */
 static void
-side_prepare(const struct dp_gen *g, uint64_t slot, unsigned int dir, const struct mg_pkt *p,
-	     struct side *s, struct dp_acl4_key *k4, uint32_t *n4, struct dp_acl6_key *k6,
-	     uint32_t *n6)
+side_prepare(const struct dp_gen *g, uint64_t slot, unsigned int dir, struct dp_pkt *x,
+	     struct side *s, struct keys *k, bool copy)
 {
 	const struct mgi_profile *prof = &g->img.profiles[dp_slot_state(slot)];
 	uint32_t policy;
@@ -134,9 +116,9 @@ side_prepare(const struct dp_gen *g, uint64_t slot, unsigned int dir, const stru
 		return side_done(s, MG_DENY, MG_R_PROFILE_DENY_ALL, MGI_NO_POLICY, MGI_NO_POLICY);
 	if (prof->mode == MGI_PROFILE_ALLOW_ALL)
 		return side_done(s, MG_ALLOW, MG_R_PROFILE_ALLOW_ALL, MGI_NO_POLICY, MGI_NO_POLICY);
-	if (p->malformed)
+	if (x->malformed)
 		return side_done(s, MG_DENY, MG_R_MALFORMED, MGI_NO_POLICY, MGI_NO_POLICY);
-	if (allowance(g, dir, p, &why))
+	if (allowance(g, dir, x, &why))
 		return side_done(s, MG_ALLOW, why, MGI_NO_POLICY, MGI_NO_POLICY);
 	if (prof->mode == MGI_PROFILE_POLICY) {
 		policy = prof->policy;
@@ -150,12 +132,12 @@ side_prepare(const struct dp_gen *g, uint64_t slot, unsigned int dir, const stru
 		return side_done(s, MG_DENY, MG_R_PROFILE_NO_POLICY, MGI_NO_POLICY, MGI_NO_POLICY);
 
 	s->policy = policy;
-	if (p->family == MGI_FAMILY_ETH) {
+	if (x->family == MGI_FAMILY_ETH) {
 		const struct dp_policy_info *pi = &g->pol[policy];
 		const uint32_t *list = &g->eth_aces[pi->eth_first[dir]];
 		for (uint32_t i = 0; i < pi->eth_n[dir]; i++) {
 			const struct dp_ace_info *ai = &g->ace[list[i]];
-			if ((ai->match_lo & MGI_M_ETHERTYPE) && ai->ethertype != p->ethertype)
+			if ((ai->match_lo & MGI_M_ETHERTYPE) && ai->ethertype != x->ethertype)
 				continue;
 			if (ai->flags & DP_ACE_ACCEPT)
 				return side_done(s, MG_ALLOW, MG_R_ACE_ACCEPT, policy, list[i]);
@@ -163,52 +145,40 @@ side_prepare(const struct dp_gen *g, uint64_t slot, unsigned int dir, const stru
 		}
 		return side_done(s, MG_DENY, MG_R_DEFAULT_DENY, policy, MGI_NO_POLICY);
 	}
-	uint32_t pdir = rte_cpu_to_be_32(policy * 2 + dir);
-	if (p->family == MGI_FAMILY_IPV4) {
-		if (!g->acl[0])
-			return side_done(s, MG_DENY, MG_R_DEFAULT_DENY, policy, MGI_NO_POLICY);
-		struct dp_acl4_key *k = &k4[*n4];
-		fill_key_common(&k->proto, &k->meta, p);
-		k->pdir = pdir;
-		memcpy(&k->src, p->src_addr, 4);
-		memcpy(&k->dst, p->dst_addr, 4);
-		k->sport = rte_cpu_to_be_16(p->sport);
-		k->dport = rte_cpu_to_be_16(p->dport);
-		s->family_idx = 0;
-		s->key = (*n4)++;
-	} else {
-		if (!g->acl[1])
-			return side_done(s, MG_DENY, MG_R_DEFAULT_DENY, policy, MGI_NO_POLICY);
-		struct dp_acl6_key *k = &k6[*n6];
-		fill_key_common(&k->proto, &k->meta, p);
-		k->pdir = pdir;
-		memcpy(k->src, p->src_addr, 16);
-		memcpy(k->dst, p->dst_addr, 16);
-		k->sport = rte_cpu_to_be_16(p->sport);
-		k->dport = rte_cpu_to_be_16(p->dport);
-		s->family_idx = 1;
-		s->key = (*n6)++;
+	unsigned int v6 = x->family == MGI_FAMILY_IPV6;
+	if (!g->acl[v6])
+		return side_done(s, MG_DENY, MG_R_DEFAULT_DENY, policy, MGI_NO_POLICY);
+	/* the frame's own key, or a copy when its other side already uses it */
+	struct dp_acl4_key *key = &x->key.k4;
+	if (copy) {
+		key = (struct dp_acl4_key *)&k->extra[k->n_extra++];
+		memcpy(key, &x->key, v6 ? sizeof(struct dp_acl6_key) : sizeof(struct dp_acl4_key));
 	}
+	key->pdir = rte_cpu_to_be_32(policy * 2 + dir);
+	s->family_idx = (uint8_t)v6;
+	s->key = k->n[v6];
+	k->d[v6][k->n[v6]++] = (const uint8_t *)key;
 	s->state = SIDE_ACL;
 }
 
 static void
-flow_key_of(struct dp_flow_key *k, const uint8_t mac[6], unsigned int dir, const struct mg_pkt *p,
+flow_key_of(struct dp_flow_key *k, const uint8_t *mac, unsigned int dir, const struct dp_pkt *x,
 	    bool reverse)
 {
+	unsigned int alen = x->family == MGI_FAMILY_IPV4 ? 4 : 16;
 	memset(k, 0, sizeof(*k));
 	memcpy(k->mac, mac, 6);
 	k->dir = (uint8_t)dir;
-	k->family = p->family;
-	memcpy(k->src, reverse ? p->dst_addr : p->src_addr, 16);
-	memcpy(k->dst, reverse ? p->src_addr : p->dst_addr, 16);
-	k->sport = reverse ? p->dport : p->sport;
-	k->dport = reverse ? p->sport : p->dport;
+	k->family = x->family;
+	memcpy(k->src, reverse ? dp_pkt_dst(x) : dp_pkt_src(x), alen);
+	memcpy(k->dst, reverse ? dp_pkt_src(x) : dp_pkt_dst(x), alen);
+	k->sport = reverse ? dp_pkt_dport(x) : dp_pkt_sport(x);
+	k->dport = reverse ? dp_pkt_sport(x) : dp_pkt_dport(x);
 }
 
 /* Resolves an ACL side; *opens when the deciding ACE initiates a direction-initiated flow. */
 static void
-side_resolve(const struct dp_gen *g, struct side *s, unsigned int dir, const struct mg_pkt *p,
+side_resolve(const struct dp_gen *g, struct side *s, unsigned int dir, const struct dp_pkt *p,
 	     const uint8_t *mac, const uint32_t *res, uint32_t cats, struct dp_flow_table *ft,
 	     uint64_t now, bool *opens)
 {
@@ -221,7 +191,7 @@ side_resolve(const struct dp_gen *g, struct side *s, unsigned int dir, const str
 		if (r1 && (!r0 || r1 < r0) && ft) {
 			struct dp_flow_key k;
 			flow_key_of(&k, mac, !dir, p, true);
-			if (dp_flow_lookup(ft, &k, p->tcp_flags, now))
+			if (dp_flow_lookup(ft, &k, p->key.k4.tcp_flags, now))
 				best = r1;
 		}
 	}
@@ -232,73 +202,93 @@ side_resolve(const struct dp_gen *g, struct side *s, unsigned int dir, const str
 	if (!(ai->flags & DP_ACE_ACCEPT))
 		return side_done(s, MG_DENY, MG_R_ACE_DROP, s->policy, ace);
 	if ((ai->flags & (DP_ACE_DIR_INIT | DP_ACE_REVERSE)) == DP_ACE_DIR_INIT &&
-	    (p->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN)
+	    (p->key.k4.tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN)
 		*opens = true;
 	side_done(s, MG_ALLOW, MG_R_ACE_ACCEPT, s->policy, ace);
 }
 
+/* drop counter + 1 of each deny reason; 0 for the allow reasons */
 static const uint8_t drop_of_reason[MG_R_COUNT_] = {
-	[MG_R_ACE_DROP] = DP_DROP_ACE_DROP,
-	[MG_R_DEFAULT_DENY] = DP_DROP_DEFAULT_DENY,
-	[MG_R_MALFORMED] = DP_DROP_MALFORMED,
-	[MG_R_PROFILE_DENY_ALL] = DP_DROP_PROFILE_DENY_ALL,
-	[MG_R_PROFILE_NO_POLICY] = DP_DROP_PROFILE_NO_POLICY,
+	[MG_R_ACE_DROP] = DP_DROP_ACE_DROP + 1,
+	[MG_R_DEFAULT_DENY] = DP_DROP_DEFAULT_DENY + 1,
+	[MG_R_MALFORMED] = DP_DROP_MALFORMED + 1,
+	[MG_R_PROFILE_DENY_ALL] = DP_DROP_PROFILE_DENY_ALL + 1,
+	[MG_R_PROFILE_NO_POLICY] = DP_DROP_PROFILE_NO_POLICY + 1,
 };
+
+/* The distinct MACs of a burst: a small open-addressing set over at most 2 * DP_BURST_MAX keys. */
+#define UNIQ_SLOTS 128
+
+static inline uint32_t
+uniq_hash(uint64_t mac)
+{
+	return (uint32_t)((mac * 0x9e3779b97f4a7c15ull) >> 57); /* 7 bits */
+}
 
 void
 dp_classify_burst(const struct dp_gen *g, const struct dp_devs *devs, struct dp_flow_table *ft,
 		  struct dp_pkt *pk, uint32_t n, struct dp_wstats *ws, uint32_t worker,
 		  uint64_t now)
 {
-	const void *keys[2 * DP_BURST_MAX];
-	uint64_t kbuf[2 * DP_BURST_MAX]; /* aligned copies: rte_hash_crc reads 4-byte words */
-	int32_t pos[2 * DP_BURST_MAX];
+	uint64_t ukey[2 * DP_BURST_MAX];
+	const void *ukp[2 * DP_BURST_MAX];
+	int32_t upos[2 * DP_BURST_MAX];
+	uint8_t uidx[2 * DP_BURST_MAX];
+	uint8_t uslot[UNIQ_SLOTS];
+	uint32_t nu = 0;
 	struct side sides[DP_BURST_MAX][2];
-	struct dp_acl4_key k4[2 * DP_BURST_MAX];
-	struct dp_acl6_key k6[2 * DP_BURST_MAX];
-	const uint8_t *d4[2 * DP_BURST_MAX], *d6[2 * DP_BURST_MAX];
-	uint32_t r4[2 * DP_BURST_MAX * RTE_ACL_RESULTS_MULTIPLIER];
-	uint32_t r6[2 * DP_BURST_MAX * RTE_ACL_RESULTS_MULTIPLIER];
-	uint32_t n4 = 0, n6 = 0;
+	struct keys k;
+	uint32_t r[2][2 * DP_BURST_MAX * RTE_ACL_RESULTS_MULTIPLIER];
 	size_t stride = RTE_ALIGN_CEIL((size_t)g->img.n_aces + 1, 8);
-	uint64_t *hits = g->rule_hits + stride * (worker < g->n_workers ? worker : 0);
+	uint32_t wrow = worker < g->n_workers ? worker : 0;
+	uint64_t *hits = g->rule_hits + stride * wrow;
+	struct dp_dev_ctr *dctr =
+		devs->ctr + (size_t)(worker < devs->n_workers ? worker : 0) * devs->cap;
+	uint64_t n_allowed = 0, rx_reason[MG_R_COUNT_] = {0};
 
-	/* 1. bulk device lookup: source then destination MAC of each frame */
-	for (uint32_t i = 0; i < n; i++) {
-		memcpy(&kbuf[2 * i], pk[i].p.src_mac, 6);
-		memcpy(&kbuf[2 * i + 1], pk[i].p.dst_mac, 6);
-		keys[2 * i] = &kbuf[2 * i];
-		keys[2 * i + 1] = &kbuf[2 * i + 1];
+	if (!n)
+		return;
+	k.n[0] = k.n[1] = 0;
+	k.n_extra = 0;
+
+	/* 1. one bulk lookup of the burst's distinct MACs (source, destination of each frame) */
+	memset(uslot, 0, sizeof(uslot));
+	for (uint32_t j = 0; j < 2 * n; j++) {
+		uint64_t m = pk[j >> 1].mac[j & 1];
+		uint32_t h = uniq_hash(m);
+		while (uslot[h] && ukey[uslot[h] - 1] != m)
+			h = (h + 1) & (UNIQ_SLOTS - 1);
+		if (!uslot[h]) {
+			ukey[nu] = m;
+			ukp[nu] = &ukey[nu];
+			uslot[h] = (uint8_t)++nu;
+		}
+		uidx[j] = (uint8_t)(uslot[h] - 1);
 	}
-	if (n)
-		rte_hash_lookup_bulk(devs->h, keys, 2 * n, pos);
+	rte_hash_lookup_bulk(devs->h, ukp, nu, upos);
 
 	/* 2. everything before the ACEs; queue rte_acl keys */
 	for (uint32_t i = 0; i < n; i++) {
+		struct dp_pkt *x = &pk[i];
+		bool acl0 = false;
 		for (unsigned int side = 0; side < 2; side++) {
 			struct side *s = &sides[i][side];
+			int32_t pos = upos[uidx[2 * i + side]];
 			s->state = SIDE_NONE;
-			pk[i].pos[side] = pos[2 * i + side];
-			if (pos[2 * i + side] < 0)
+			x->pos[side] = pos;
+			if (pos < 0)
 				continue;
-			uint64_t slot =
-				__atomic_load_n(&devs->slot[pos[2 * i + side]], __ATOMIC_ACQUIRE);
-			pk[i].slot[side] = slot;
-			side_prepare(g, slot, side, &pk[i].p, s, k4, &n4, k6, &n6);
+			uint64_t slot = __atomic_load_n(&devs->slot[pos], __ATOMIC_ACQUIRE);
+			x->slot[side] = slot;
+			side_prepare(g, slot, side, x, s, &k, acl0);
+			acl0 = s->state == SIDE_ACL;
 		}
 	}
 
 	/* 3. one rte_acl call per family for the whole burst */
-	if (n4) {
-		for (uint32_t k = 0; k < n4; k++)
-			d4[k] = (const uint8_t *)&k4[k];
-		rte_acl_classify(g->acl[0], d4, r4, n4, g->categories[0]);
-	}
-	if (n6) {
-		for (uint32_t k = 0; k < n6; k++)
-			d6[k] = (const uint8_t *)&k6[k];
-		rte_acl_classify(g->acl[1], d6, r6, n6, g->categories[1]);
-	}
+	for (unsigned int f = 0; f < 2; f++)
+		if (k.n[f])
+			rte_acl_classify(g->acl[f], k.d[f], r[f], k.n[f], g->categories[f]);
 
 	/* 4. in frame order: flows, both-sides rule, counters, new flows */
 	for (uint32_t i = 0; i < n; i++) {
@@ -312,13 +302,12 @@ dp_classify_burst(const struct dp_gen *g, const struct dp_devs *devs, struct dp_
 		x->ace = MGI_NO_POLICY;
 		for (unsigned int side = 0; side < 2 && !decided; side++) {
 			struct side *s = &sides[i][side];
-			const uint8_t *mac = side == 0 ? x->p.src_mac : x->p.dst_mac;
 			if (s->state == SIDE_NONE)
 				continue;
 			if (s->state == SIDE_ACL) {
-				bool v6 = s->family_idx;
-				side_resolve(g, s, side, &x->p, mac, v6 ? r6 : r4,
-					     g->categories[v6], ft, now, &opens[side]);
+				unsigned int f = s->family_idx;
+				side_resolve(g, s, side, x, dp_pkt_mac(x, side), r[f],
+					     g->categories[f], ft, now, &opens[side]);
 			}
 			x->verdict = s->verdict;
 			x->reason = s->reason;
@@ -329,35 +318,26 @@ dp_classify_burst(const struct dp_gen *g, const struct dp_devs *devs, struct dp_
 			if (s->verdict == MG_DENY)
 				decided = true;
 		}
-		if (x->verdict == MG_ALLOW) {
+		if (x->verdict == MG_ALLOW && (opens[0] || opens[1]) && ft) {
 			for (unsigned int side = 0; side < 2; side++) {
-				struct dp_flow_key k;
-				if (!opens[side] || !ft)
+				struct dp_flow_key fk;
+				if (!opens[side])
 					continue;
-				flow_key_of(&k, side == 0 ? x->p.src_mac : x->p.dst_mac, side,
-					    &x->p, false);
-				if (dp_flow_add(ft, &k, now) < 0 && ws)
-					ws->flow_overflow++;
-				else if (ws)
+				flow_key_of(&fk, dp_pkt_mac(x, side), side, x, false);
+				if (dp_flow_add(ft, &fk, now) < 0) {
+					if (ws)
+						ws->flow_overflow++;
+				} else if (ws) {
 					ws->flow_added++;
+				}
 			}
 		}
-		if (!ws)
-			continue;
-		ws->reasons[x->reason]++;
-		if (x->verdict == MG_ALLOW) {
-			ws->allowed++;
-		} else {
-			ws->denied++;
-			ws->drops[drop_of_reason[x->reason]]++;
-		}
+		rx_reason[x->reason]++;
+		n_allowed += x->verdict == MG_ALLOW;
 		for (unsigned int side = 0; side < 2; side++) {
 			if (x->pos[side] < 0)
 				continue;
-			struct dp_dev_ctr *c =
-				&devs->ctr[(size_t)(worker < devs->n_workers ? worker : 0) *
-						   devs->cap +
-					   (uint32_t)x->pos[side]];
+			struct dp_dev_ctr *c = &dctr[x->pos[side]];
 			if (x->verdict == MG_ALLOW) {
 				c->allow_pkts++;
 				c->allow_bytes += x->len;
@@ -366,5 +346,14 @@ dp_classify_burst(const struct dp_gen *g, const struct dp_devs *devs, struct dp_
 				c->deny_bytes += x->len;
 			}
 		}
+	}
+	if (!ws)
+		return;
+	ws->allowed += n_allowed;
+	ws->denied += n - n_allowed;
+	for (unsigned int rs = 0; rs < MG_R_COUNT_; rs++) {
+		ws->reasons[rs] += rx_reason[rs];
+		if (drop_of_reason[rs])
+			ws->drops[drop_of_reason[rs] - 1] += rx_reason[rs];
 	}
 }

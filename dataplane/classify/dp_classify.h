@@ -3,7 +3,8 @@
  * Burst classification: the whole enforcement decision of mudgate-dp for up to DP_BURST_MAX
  * parsed frames, with the semantics of mg_classify_frame() (mg_classify.h):
  *
- *   1. one bulk device-table lookup for every source and destination MAC of the burst;
+ *   1. one bulk device-table lookup for the distinct source and destination MACs of the burst
+ *      (a burst's frames mostly share the gateway's MAC on one side);
  *   2. per side (source device from-device, destination device to-device): profile, malformed,
  *      allowances, policy selection, Ethernet ACEs -- or an rte_acl key;
  *   3. one rte_acl_classify() call per family for the whole burst, whatever the mix of devices
@@ -19,27 +20,14 @@
 
 #include <stdint.h>
 
+#include "classify/dp_parse.h"
 #include "flow/dp_flow.h"
 #include "policy/dp_policy.h"
 #include "telemetry/dp_stats.h"
 #include "mg_classify.h"
 
-#define DP_BURST_MAX 32
-
-struct dp_pkt {
-	struct mg_pkt p; /* filled by the caller (mg_pkt_parse) */
-	uint32_t len;    /* frame bytes, for counters */
-	/* results */
-	uint8_t verdict; /* enum mg_verdict */
-	uint8_t reason;  /* enum mg_reason: the deciding one */
-	uint32_t policy; /* deciding policy or MGI_NO_POLICY */
-	uint32_t ace;    /* deciding global ACE index or MGI_NO_POLICY */
-	int32_t pos[2];  /* device table positions of the source / destination, or < 0 */
-	uint64_t slot[2];
-};
-
 /*
- * Classifies pk[0..n) (n <= DP_BURST_MAX) with generation g. ft: the caller's flow table (NULL
+ * Classifies pk[0..n) (n <= DP_BURST_MAX, parsed by dp_parse_burst()) with generation g. ft: the caller's flow table (NULL
  * treats reverse direction-initiated ACEs as not matching, like the reference with NULL
  * flows). ws: the caller's counters (NULL: none). worker: row of g->rule_hits. now: TSC.
  */

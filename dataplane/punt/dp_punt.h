@@ -14,26 +14,28 @@
 
 #include <stdint.h>
 
+#include "classify/dp_parse.h"
 #include "mg_classify.h"
 #include "mg_ctrl.h"
 
 /* What to punt for a parsed frame: 0 or enum mg_ctrl_punt_kind. */
 static inline uint8_t
-dp_punt_kind(const struct mg_pkt *p)
+dp_punt_kind(const struct dp_pkt *x)
 {
-	if (p->malformed)
+	if (x->malformed)
 		return 0;
-	if (p->family == MGI_FAMILY_ETH)
-		return p->ethertype == 0x88cc ? MG_PUNT_LLDP : 0;
-	if (!p->l4 || p->proto != 17)
+	if (x->family == MGI_FAMILY_ETH)
+		return x->ethertype == 0x88cc ? MG_PUNT_LLDP : 0;
+	if (!(x->key.k4.meta & DP_META_L4) || x->key.k4.proto != 17)
 		return 0;
-	if (p->family == MGI_FAMILY_IPV4 && (p->sport == 67 || p->sport == 68) &&
-	    (p->dport == 67 || p->dport == 68))
+	uint16_t sport = dp_pkt_sport(x), dport = dp_pkt_dport(x);
+	if (x->family == MGI_FAMILY_IPV4 && (sport == 67 || sport == 68) &&
+	    (dport == 67 || dport == 68))
 		return MG_PUNT_DHCP4;
-	if (p->family == MGI_FAMILY_IPV6 && (p->sport == 546 || p->sport == 547) &&
-	    (p->dport == 546 || p->dport == 547))
+	if (x->family == MGI_FAMILY_IPV6 && (sport == 546 || sport == 547) &&
+	    (dport == 546 || dport == 547))
 		return MG_PUNT_DHCP6;
-	if (p->sport == 53)
+	if (sport == 53)
 		return MG_PUNT_DNS;
 	return 0;
 }

@@ -733,3 +733,275 @@ tg_frame_image(struct tg *t, const struct mgi_image *img, uint8_t *f)
 		len = rn(t, (uint32_t)len + 1);
 	return len;
 }
+
+/* ---- boundary and malformed frames ------------------------------------------------------ */
+
+struct bnd {
+	uint8_t (*out)[256];
+	size_t *lens;
+	size_t n, max;
+};
+
+static void
+bnd_add(struct bnd *b, const uint8_t *f, size_t len)
+{
+	if (b->n == b->max || len > 256)
+		return;
+	memset(b->out[b->n], 0, 256);
+	memcpy(b->out[b->n], f, len);
+	b->lens[b->n++] = len;
+}
+
+/* A template: the frame, where its IP and L4 headers start (0: none) and what they are. */
+struct tmpl {
+	uint8_t f[256];
+	size_t len, l3, l4, ext; /* ext: first IPv6 extension header, 0 when none */
+	uint16_t ethertype;
+	uint8_t proto;
+};
+
+static void
+tmpl_eth(struct tmpl *t, unsigned int n_vlans, uint16_t ethertype)
+{
+	static const uint8_t macs[12] = {2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2};
+	memset(t, 0, sizeof(*t));
+	memcpy(t->f, macs, 12);
+	size_t off = 12;
+	for (unsigned int i = 0; i < n_vlans; i++) {
+		wr16(t->f + off, i == 0 && n_vlans > 1 ? 0x88a8 : 0x8100);
+		wr16(t->f + off + 2, (uint16_t)(100 + i));
+		off += 4;
+	}
+	wr16(t->f + off, ethertype);
+	t->ethertype = ethertype;
+	t->len = off + 2;
+	t->l3 = off + 2;
+}
+
+static size_t
+l4_fill(uint8_t *l4, uint8_t proto, uint16_t sport, uint16_t dport, uint8_t flags)
+{
+	switch (proto) {
+	case 6:
+		wr16(l4, sport);
+		wr16(l4 + 2, dport);
+		l4[12] = 0x50;
+		l4[13] = flags;
+		return 20;
+	case 17:
+		wr16(l4, sport);
+		wr16(l4 + 2, dport);
+		wr16(l4 + 4, 12);
+		return 12;
+	case 132:
+	case 33:
+		wr16(l4, sport);
+		wr16(l4 + 2, dport);
+		return 12;
+	case 1:
+	case 58:
+		l4[0] = flags;
+		l4[1] = 0;
+		return 8;
+	default:
+		return 6;
+	}
+}
+
+static void
+tmpl_v4(struct tmpl *t, unsigned int n_vlans, unsigned int ihl, uint8_t proto, uint16_t frag,
+	uint16_t sport, uint16_t dport, uint8_t flags)
+{
+	tmpl_eth(t, n_vlans, 0x0800);
+	uint8_t *ip = t->f + t->l3;
+	ip[0] = (uint8_t)(0x40 | ihl / 4);
+	ip[8] = 64;
+	ip[9] = proto;
+	wr16(ip + 6, frag);
+	memcpy(ip + 12, (uint8_t[]){10, 1, 2, 3}, 4);
+	memcpy(ip + 16, (uint8_t[]){192, 168, 1, 200}, 4);
+	t->l4 = t->l3 + ihl;
+	size_t l4 = l4_fill(t->f + t->l4, proto, sport, dport, flags);
+	wr16(ip + 2, (uint16_t)(ihl + l4));
+	t->len = t->l4 + l4;
+	t->proto = proto;
+}
+
+/* IPv6 with the extension headers exts[0..n_ext) (0, 43, 60: 8 bytes; 51: 12; 44: fragment
+ * with offset frag_off and M=1) and then proto. */
+static void
+tmpl_v6(struct tmpl *t, unsigned int n_vlans, const uint8_t *exts, unsigned int n_ext,
+	uint16_t frag_off, uint8_t proto, uint16_t sport, uint16_t dport, uint8_t flags)
+{
+	tmpl_eth(t, n_vlans, 0x86dd);
+	uint8_t *ip = t->f + t->l3;
+	ip[0] = 0x60;
+	ip[7] = 64;
+	memcpy(ip + 8, (uint8_t[]){0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1},
+	       16);
+	memcpy(ip + 24, (uint8_t[]){0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2}, 16);
+	uint8_t *nh = ip + 6;
+	size_t off = t->l3 + 40;
+	t->ext = n_ext ? off : 0;
+	for (unsigned int i = 0; i < n_ext; i++) {
+		uint8_t *h = t->f + off;
+		*nh = exts[i];
+		nh = h;
+		if (exts[i] == 44) {
+			wr16(h + 2, (uint16_t)(frag_off << 3 | 1));
+			off += 8;
+		} else if (exts[i] == 51) {
+			h[1] = 1;
+			off += 12;
+		} else {
+			off += 8;
+		}
+	}
+	*nh = proto;
+	t->l4 = off;
+	size_t l4 = l4_fill(t->f + off, proto, sport, dport, flags);
+	wr16(ip + 4, (uint16_t)(off - t->l3 - 40 + l4));
+	t->len = off + l4;
+	t->proto = proto;
+}
+
+/* Every truncation of t and the header mutations that apply to it. */
+static void
+bnd_variants(struct bnd *b, const struct tmpl *t)
+{
+	uint8_t f[256];
+	for (size_t len = 0; len <= t->len; len++)
+		bnd_add(b, t->f, len);
+	if (t->ethertype == 0x0800) {
+		uint8_t *ip = f + t->l3;
+		size_t ihl = t->l4 - t->l3, tot = t->len - t->l3;
+		for (unsigned int v = 0; v < 16; v++) { /* every IHL */
+			memcpy(f, t->f, 256);
+			ip[0] = (uint8_t)(0x40 | v);
+			bnd_add(b, f, t->len);
+		}
+		static const unsigned int vers[] = {0, 5, 6, 15};
+		for (unsigned int v = 0; v < 4; v++) {
+			memcpy(f, t->f, 256);
+			ip[0] = (uint8_t)(vers[v] << 4 | (ip[0] & 0xf));
+			bnd_add(b, f, t->len);
+		}
+		const size_t tots[] = {0, ihl - 1, ihl, ihl + 1, tot - 1, tot, tot + 1, 65535};
+		for (unsigned int v = 0; v < 8; v++) {
+			memcpy(f, t->f, 256);
+			wr16(ip + 2, (uint16_t)tots[v]);
+			bnd_add(b, f, t->len);
+			bnd_add(b, f, t->len + 10); /* Ethernet padding after the datagram */
+		}
+		static const uint16_t frags[] = {0x2000, 0x0001, 0x1fff, 0x3fff, 0x4000, 0x2001};
+		for (unsigned int v = 0; v < 6; v++) {
+			memcpy(f, t->f, 256);
+			wr16(ip + 6, frags[v]);
+			bnd_add(b, f, t->len);
+		}
+	}
+	if (t->ethertype == 0x86dd) {
+		uint8_t *ip = f + t->l3;
+		size_t pl = t->len - t->l3 - 40;
+		const size_t pls[] = {0, pl - 1, pl + 1, 65535, 8, 7};
+		for (unsigned int v = 0; v < 6; v++) {
+			memcpy(f, t->f, 256);
+			wr16(ip + 4, (uint16_t)pls[v]);
+			bnd_add(b, f, t->len);
+		}
+		for (unsigned int v = 0; v < 16; v += 3) {
+			memcpy(f, t->f, 256);
+			ip[0] = (uint8_t)(v << 4);
+			bnd_add(b, f, t->len);
+		}
+		if (t->ext) {
+			static const uint8_t hl[] = {0, 1, 2, 30, 255};
+			for (unsigned int v = 0; v < 5; v++) {
+				memcpy(f, t->f, 256);
+				f[t->ext + 1] = hl[v];
+				bnd_add(b, f, t->len);
+			}
+		}
+	}
+	if (t->l4 && t->proto == 6) {
+		for (unsigned int v = 0; v < 16; v++) { /* every TCP data offset */
+			memcpy(f, t->f, 256);
+			f[t->l4 + 12] = (uint8_t)(v << 4);
+			bnd_add(b, f, t->len);
+		}
+	}
+	if (t->l4 && t->proto == 17) {
+		size_t ul = t->len - t->l4;
+		const size_t uls[] = {0, 7, 8, ul - 1, ul, ul + 1, 65535};
+		for (unsigned int v = 0; v < 7; v++) {
+			memcpy(f, t->f, 256);
+			wr16(f + t->l4 + 4, (uint16_t)uls[v]);
+			bnd_add(b, f, t->len);
+		}
+	}
+}
+
+size_t
+tg_boundary_frames(uint8_t (*out)[256], size_t *lens, size_t max)
+{
+	struct bnd b = {out, lens, 0, max};
+	struct tmpl t;
+	static const uint8_t ext_mix[] = {0, 60, 43, 51};
+	static const uint8_t ext8[] = {0, 60, 43, 60, 43, 60, 43, 60, 43};
+	static const uint8_t frag_hdr[] = {44};
+	static const uint8_t hop_frag[] = {0, 44};
+
+	/* runts and bare Ethernet */
+	for (size_t len = 0; len < 14; len++) {
+		tmpl_eth(&t, 0, 0x0800);
+		bnd_add(&b, t.f, len);
+	}
+	tmpl_eth(&t, 0, 0x0806);
+	t.len += 28;
+	bnd_variants(&b, &t);
+	tmpl_eth(&t, 0, 0x88cc);
+	bnd_add(&b, t.f, t.len + 20);
+	for (unsigned int v = 0; v <= 3; v++) { /* untagged, VLAN, QinQ, three tags */
+		tmpl_v4(&t, v, 20, 6, 0, 40000, 443, 0x02);
+		bnd_variants(&b, &t);
+		tmpl_v6(&t, v, NULL, 0, 0, 58, 0, 0, 135);
+		bnd_variants(&b, &t);
+	}
+	tmpl_v4(&t, 0, 24, 17, 0, 68, 67, 0);
+	bnd_variants(&b, &t);
+	tmpl_v4(&t, 0, 20, 17, 0, 53, 40000, 0);
+	bnd_variants(&b, &t);
+	tmpl_v4(&t, 0, 20, 1, 0, 0, 0, 8);
+	bnd_variants(&b, &t);
+	tmpl_v4(&t, 0, 20, 58, 0, 0, 0, 8); /* ICMPv6 number over IPv4 */
+	bnd_variants(&b, &t);
+	tmpl_v4(&t, 0, 20, 132, 0, 5000, 5001, 0);
+	bnd_variants(&b, &t);
+	tmpl_v4(&t, 0, 20, 33, 0, 5000, 5001, 0);
+	bnd_variants(&b, &t);
+	tmpl_v4(&t, 0, 20, 47, 0, 0, 0, 0);
+	bnd_variants(&b, &t);
+	tmpl_v4(&t, 1, 20, 17, 0x2000, 1000, 2000, 0); /* first fragment (MF) */
+	bnd_variants(&b, &t);
+	tmpl_v4(&t, 0, 20, 6, 0x00b9, 1000, 2000, 0x12); /* non-first fragment */
+	bnd_variants(&b, &t);
+	tmpl_v6(&t, 0, NULL, 0, 0, 6, 40000, 443, 0x02);
+	bnd_variants(&b, &t);
+	tmpl_v6(&t, 0, ext_mix, 4, 0, 17, 546, 547, 0);
+	bnd_variants(&b, &t);
+	tmpl_v6(&t, 0, ext8, 8, 0, 6, 1, 2, 0x10); /* 8 extension headers: the limit */
+	bnd_variants(&b, &t);
+	tmpl_v6(&t, 0, ext8, 9, 0, 6, 1, 2, 0x10); /* 9: malformed */
+	bnd_variants(&b, &t);
+	tmpl_v6(&t, 0, frag_hdr, 1, 0, 17, 53, 1000, 0); /* first fragment */
+	bnd_variants(&b, &t);
+	tmpl_v6(&t, 1, hop_frag, 2, 77, 6, 1, 2, 0x02); /* non-first fragment */
+	bnd_variants(&b, &t);
+	tmpl_v6(&t, 0, NULL, 0, 0, 1, 0, 0, 8); /* ICMP number over IPv6 */
+	bnd_variants(&b, &t);
+	tmpl_v6(&t, 0, NULL, 0, 0, 33, 7, 8, 0);
+	bnd_variants(&b, &t);
+	tmpl_v6(&t, 0, NULL, 0, 0, 59, 0, 0, 0); /* no next header */
+	bnd_variants(&b, &t);
+	return b.n;
+}

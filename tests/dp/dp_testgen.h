@@ -46,4 +46,13 @@ size_t tg_frame_for_ace(struct tg *t, const struct mgi_image *img, uint32_t ace,
 /* A frame for img: mostly crafted from its devices' ACEs, then replies, then random frames. */
 size_t tg_frame_image(struct tg *t, const struct mgi_image *img, uint8_t *buf);
 
+/*
+ * Boundary and malformed frames, deterministic: runts, every truncation of IPv4/IPv6 templates
+ * (VLAN, QinQ, three tags, options, extension header chains of 8 and 9, fragments first and
+ * non-first, TCP/UDP/ICMP/SCTP/DCCP), every IHL and TCP data offset, inconsistent IPv4 total
+ * and IPv6 payload lengths, UDP lengths, extension header lengths. Returns the count (<= max).
+ * The MACs are 02:00:00:00:00:01 and :02; callers rewrite them.
+ */
+size_t tg_boundary_frames(uint8_t (*out)[256], size_t *lens, size_t max);
+
 #endif /* DP_TESTGEN_H */

@@ -18,7 +18,7 @@ done
 
 tag=mgg$$
 tmp=$(mktemp -d)
-dp_pid="" gd_pid="" srv_pid="" ss_pid=""
+dp_pid="" gd_pid="" srv_pid="" ss_pid="" dns_pid=""
 stop() { # stop PID: TERM, then KILL
 	[ -n "$1" ] || return 0
 	kill "$1" 2>/dev/null
@@ -29,6 +29,7 @@ cleanup() {
 	stop "$gd_pid"
 	stop "$srv_pid"
 	stop "$ss_pid"
+	stop "$dns_pid"
 	if [ -n "$dp_pid" ]; then
 		kill -INT "$dp_pid" 2>/dev/null
 		for _ in $(seq 15); do kill -0 "$dp_pid" 2>/dev/null || break; sleep 0.2; done
@@ -100,6 +101,9 @@ srv_pid=$!
 ss_pid=$!
 for _ in $(seq 50); do [ -f port ] && [ -f port-ss ] && break; sleep 0.1; done
 PORT=$(cat port) PORT_SS=$(cat port-ss)
+# the resolver mudgated asks for dnsname sets: 300 A records for updates.example.com (a CDN)
+/usr/bin/python3 "$S/tests/gated/dns_server.py" 127.0.0.77 updates.example.com 300 2>dns.log &
+dns_pid=$!
 
 # ---- configuration ----------------------------------------------------------------------
 M_GOOD=02:00:00:00:0a:01 M_UNSIGNED=02:00:00:00:0a:02 M_ROGUE=02:00:00:00:0a:03
@@ -111,7 +115,7 @@ cat >config.json <<JSON
   "site": {
     "local-networks": {"address": ["192.0.2.0/24"]},
     "trust-anchor": [{"name": "test", "certificate-file": "$PKI/ca.pem"}],
-    "allowances": {"resolver": ["192.0.2.1"]}
+    "allowances": {"resolver": ["192.0.2.53"]}
   },
   "daemon": {
     "device": [
@@ -133,7 +137,7 @@ cat >config.json <<JSON
         {"host": "selfsigned.example.com", "address": "127.0.0.1", "port": $PORT_SS}
       ]
     },
-    "dnsname": {"resolve": false}
+    "dnsname": {"resolver": ["127.0.0.77"]}
   }
 }}
 JSON
@@ -188,6 +192,22 @@ s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 s.bind((sys.argv[1], 0))
 s.send(open(sys.argv[2], "rb").read())' "$1" "$2"
 }
+inject_as() { # inject_as IFACE FRAMEFILE SRCMAC: the frame with its source MAC replaced
+	/usr/bin/python3 -c '
+import socket, sys
+f = bytearray(open(sys.argv[2], "rb").read())
+f[6:12] = bytes.fromhex(sys.argv[3].replace(":", ""))
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((sys.argv[1], 0))
+s.send(bytes(f))' "$1" "$2" "$3"
+}
+devfield() { # devfield MAC FIELD
+	/usr/bin/python3 -c '
+import json, sys
+for d in json.load(open("state/devices.json"))["devices"]:
+    if d["mac"] == sys.argv[1]:
+        print(d[sys.argv[2]])' "$1" "$2"
+}
 dpbinding() { # dpbinding MAC -> the mgdpctl bindings line of MAC
 	$CTL bindings 2>/dev/null | grep -i "$1"
 }
@@ -212,6 +232,17 @@ for _ in $(seq 25); do grep -q '"192.0.2.10"' state/devices.json 2>/dev/null && 
 grep -q '"192.0.2.10"' state/devices.json && ok "DHCP snooping learnt 192.0.2.10" ||
 	bad "DHCP snooping: 192.0.2.10 not in devices.json"
 
+# LLDP MUD TLV and DHCPv6 option 112 (URLs this server does not have: 404)
+M_LLDP=02:00:00:00:0b:01 M_DHCP6=02:00:00:00:0b:02
+inject_as "${tag}A" "$FR/lldp-mud.bin" $M_LLDP
+inject_as "${tag}A" "$FR/dhcp6-solicit-mud.bin" $M_DHCP6
+expect "LLDP MUD URL discovered (404 on the server)" $M_LLDP "quarantined http-status"
+expect "DHCPv6 MUD URL discovered (404 on the server)" $M_DHCP6 "quarantined http-status"
+[ "$(devfield $M_LLDP mud-url) $(devfield $M_LLDP source)" = "$H/.well-known/mud/v1/plc lldp" ] &&
+	ok "LLDP: URL and source recorded" || bad "LLDP: $(devfield $M_LLDP mud-url) $(devfield $M_LLDP source)"
+[ "$(devfield $M_DHCP6 mud-url) $(devfield $M_DHCP6 source)" = "$H/.well-known/mud/v1/camera dhcpv6" ] &&
+	ok "DHCPv6: URL and source recorded" || bad "DHCPv6: $(devfield $M_DHCP6 mud-url)"
+
 # the fast path has what devices.json says
 for m in $M_GOOD $M_DHCP; do
 	dpbinding "$m" | grep -q enforced && ok "mudgate-dp: $m enforced" ||
@@ -228,14 +259,73 @@ grep -q "mudgated\[fetch\] $M_TLS: https://selfsigned.example.com/x.json: TLS ve
 n=$(grep -c "$M_TLS: .* -> quarantined" gated.log)
 [ "$n" = 1 ] && ok "failure logged once (retries every 2 s)" || bad "failure logged $n times"
 
+# dnsname: a DNS answer for updates.example.com (CNAME chain, 3 A records) to the enforced
+# device is held by the fast path, its addresses go out in a new image, then it is released
+/usr/bin/python3 - "${tag}A" >dns-seen 2>&1 <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+s.bind((sys.argv[1], 0))
+s.settimeout(8)
+try:
+    while True:
+        f = s.recv(4096)
+        if len(f) > 36 and f[23] == 17 and f[34:36] == b"\x00\x35":
+            print("answer delivered"); break
+except socket.timeout:
+    print("no answer")
+PY
+sniff_pid=$!
+sleep 0.5
+gen_before=$($CTL state | grep -o 'generation [0-9]*')
+inject "${tag}B" "$FR/dns-cdn-a.bin"
+wait $sniff_pid
+grep -q "answer delivered" dns-seen && ok "held DNS answer released to the device" ||
+	bad "DNS answer not delivered: $(cat dns-seen)"
+grep -q "mudgated\[dnsname\] $M_DHCP: answer for updates.example.com: 3 new address(es) of 3" gated.log &&
+	ok "dnsname: 3 addresses learnt from the answer" || bad "dnsname: no learning logged"
+"$B/mudc" show state/image.mgi >image.txt 2>&1
+grep "dnsname:updates.example.com" image.txt | grep " 203.0.113.7/32 203.0.113.8/32 203.0.113.9/32" -q &&
+	ok "dnsname set filled in the published image" ||
+	bad "dnsname set: $(grep dnsname: image.txt | head -c 300)"
+$CTL counters --json >counters.json
+/usr/bin/python3 - counters.json <<'PY' && ok "fast path: hold released before timeout" || bad "hold counters"
+import json, sys
+c = json.load(open(sys.argv[1]))["ctrl"]
+print("holds %d released %d timeouts %d" % (c["holds"], c["hold_released"], c["hold_timeouts"]))
+sys.exit(0 if c["holds"] >= 1 and c["hold_released"] >= 1 and c["hold_timeouts"] == 0 else 1)
+PY
+[ "$($CTL state | grep -o 'generation [0-9]*')" != "$gen_before" ] &&
+	ok "new generation for the dnsname set" || bad "no new generation after DNS learning"
+
+# dnsname: mudgated's own resolution (evdns) of the tracked name, all 300 addresses + 1 AAAA
+for _ in $(seq 50); do grep -q "updates.example.com: resolved" gated.log && break; sleep 0.2; done
+grep -q "mudgated\[dnsname\] updates.example.com: resolved (A), 300 new address(es) of 300" gated.log &&
+	ok "dnsname: 300 A records of a CDN name resolved" || bad "dnsname: resolution not logged"
+sleep 1
+"$B/mudc" show state/image.mgi >image.txt 2>&1
+/usr/bin/python3 - image.txt <<'PY' && ok "dnsname set holds 304 addresses (300 + 1 AAAA + 3 from the answer)" || bad "dnsname set size"
+import re, sys
+m = re.search(r"dnsname:updates.example.com \((\d+)\)", open(sys.argv[1]).read())
+print("set size", m and m.group(1))
+sys.exit(0 if m and m.group(1) == "304" else 1)
+PY
+
 # recovery: the rogue file gets a good signature
 sign www/rogue.json www/rogue.p7s "$PKI/signer.pem" "$PKI/signer.key"
 expect "server fixed: enforced again" $M_ROGUE "enforced ok" 10
 
+# SIGHUP: the same transaction again; every URL is fetched again, conditionally
+n304=$(grep -c "GET /thermostat.json 304" srv.log)
+kill -HUP "$gd_pid"
+for _ in $(seq 25); do [ "$(grep -c "GET /thermostat.json 304" srv.log)" -gt "$n304" ] && break; sleep 0.2; done
+[ "$(grep -c "GET /thermostat.json 304" srv.log)" -gt "$n304" ] &&
+	ok "reload: conditional refresh answered 304 Not Modified" || bad "no 304 after reload"
+expect "reload: still enforced" $M_GOOD "enforced ok"
+
 # SIGUSR1 status
 kill -USR1 "$gd_pid"
 sleep 0.5
-grep -q "mudgated\[main\] status: 11 devices" gated.log && ok "SIGUSR1 status summary" ||
+grep -q "mudgated\[main\] status: 12 devices" gated.log && ok "SIGUSR1 status summary" ||
 	bad "no status summary"
 
 # ---- kill -9, restart with the MUD server down -------------------------------------------
@@ -251,7 +341,7 @@ after_state=$($CTL state)
 stop "$srv_pid"
 srv_pid=""
 loads_before=$($CTL counters --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin).get("generation"))')
-: >gated.log
+mv gated.log gated1.log
 start_gated
 for _ in $(seq 50); do grep -q "connected to mudgate-dp" gated.log && break; sleep 0.2; done
 sleep 1
@@ -267,6 +357,16 @@ grep -q "restored from the cache" gated.log && ok "restart: MUD files restored f
 	bad "restart: $M_GOOD is $(devstate $M_GOOD)"
 grep -qE "LOAD_IMAGE|BIND .*refused" gated.log && bad "restart sent refused requests"
 
+# a clean exit on SIGTERM (with sanitizers: no leak, no error report)
+kill -TERM "$gd_pid"
+wait "$gd_pid"
+rc=$?
+gd_pid=""
+[ $rc = 0 ] && ok "SIGTERM: exit 0" || bad "SIGTERM: exit $rc"
+grep -qE "AddressSanitizer|LeakSanitizer|runtime error" gated1.log gated.log &&
+	bad "sanitizer report in the mudgated log" || ok "no sanitizer report"
+[ -f gated.pid ] && bad "pid file left behind" || ok "pid file removed"
+
 [ $fail = 0 ] && echo "gated_test: all checks passed" ||
-	{ echo "--- mudgated log (tail)"; tail -30 gated.log; echo "--- mudgate-dp log"; tail -5 dp.log; }
+	{ echo "--- mudgated log (tail)"; tail -n 30 gated1.log gated.log; echo "--- mudgate-dp log"; tail -5 dp.log; }
 exit $fail
