@@ -6,6 +6,8 @@
 #include <rte_prefetch.h>
 
 #include "dp_classify.h"
+#include <rte_cycles.h>
+uint64_t dp_prof[5];
 
 #define TCP_SYN 0x02
 #define TCP_ACK 0x10
@@ -251,6 +253,7 @@ dp_classify_burst(const struct dp_gen *g, const struct dp_devs *devs, struct dp_
 	k.n[0] = k.n[1] = 0;
 	k.n_extra = 0;
 
+	uint64_t t0 = rte_rdtsc();
 	/* 1. one bulk lookup of the burst's distinct MACs (source, destination of each frame) */
 	memset(uslot, 0, sizeof(uslot));
 	for (uint32_t j = 0; j < 2 * n; j++) {
@@ -267,6 +270,7 @@ dp_classify_burst(const struct dp_gen *g, const struct dp_devs *devs, struct dp_
 	}
 	rte_hash_lookup_bulk(devs->h, ukp, nu, upos);
 
+	uint64_t t1 = rte_rdtsc();
 	/* 2. everything before the ACEs; queue rte_acl keys */
 	for (uint32_t i = 0; i < n; i++) {
 		struct dp_pkt *x = &pk[i];
@@ -285,11 +289,13 @@ dp_classify_burst(const struct dp_gen *g, const struct dp_devs *devs, struct dp_
 		}
 	}
 
+	uint64_t t2 = rte_rdtsc();
 	/* 3. one rte_acl call per family for the whole burst */
 	for (unsigned int f = 0; f < 2; f++)
 		if (k.n[f])
 			rte_acl_classify(g->acl[f], k.d[f], r[f], k.n[f], g->categories[f]);
 
+	uint64_t t3 = rte_rdtsc();
 	/* 4. in frame order: flows, both-sides rule, counters, new flows */
 	for (uint32_t i = 0; i < n; i++) {
 		struct dp_pkt *x = &pk[i];
@@ -347,6 +353,8 @@ dp_classify_burst(const struct dp_gen *g, const struct dp_devs *devs, struct dp_
 			}
 		}
 	}
+	uint64_t t4 = rte_rdtsc();
+	dp_prof[0] += t1 - t0; dp_prof[1] += t2 - t1; dp_prof[2] += t3 - t2; dp_prof[3] += t4 - t3; dp_prof[4] += n;
 	if (!ws)
 		return;
 	ws->allowed += n_allowed;

@@ -126,16 +126,17 @@ dp_flow_add(struct dp_flow_table *t, const struct dp_flow_key *k, uint64_t now)
 uint32_t
 dp_flow_sweep(struct dp_flow_table *t, uint64_t now, uint32_t budget)
 {
-	uint32_t n_del = 0;
-	for (uint32_t i = 0; i < budget; i++) {
-		const void *key;
-		void *data;
-		int32_t pos = rte_hash_iterate(t->h, &key, &data, &t->sweep_next);
-		if (pos < 0) {
-			t->sweep_next = 0;
-			break;
-		}
-		if (t->e[pos].expires < now) {
+	/* Visits at most 4 * budget positions, occupied or not (an occupied position has a
+	 * non-zero expiry): rte_hash_iterate() skips empty slots inside the call, so on a
+	 * sparse table one call walked up to the whole table, every SWEEP_EVERY loops. */
+	uint32_t n_del = 0, n_pos = (uint32_t)rte_hash_max_key_id(t->h) + 1;
+	for (uint32_t i = 0; i < 4 * budget && n_del < budget; i++) {
+		void *key;
+		uint32_t pos = t->sweep_next;
+		t->sweep_next = pos + 1 >= n_pos ? 0 : pos + 1;
+		if (!t->e[pos].expires || t->e[pos].expires >= now)
+			continue;
+		if (rte_hash_get_key_with_position(t->h, (int32_t)pos, &key) == 0) {
 			struct dp_flow_key k;
 			memcpy(&k, key, sizeof(k));
 			if (rte_hash_del_key(t->h, &k) >= 0) {

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Differential test: the fast path's burst classifier (rte_acl generations, device hash, flow
- * table) against the reference classifier mg_classify_frame(), on random policies and random
- * and boundary frames. Every frame's verdict, deciding reason, policy and ACE must be equal.
+ * Differential test: the fast path -- burst parser (dp_parse_burst), device hash, rte_acl
+ * generations, flow table -- against the reference, mg_pkt_parse() + mg_classify_frame(), on
+ * random policies and random frames, plus for every image the deterministic boundary and
+ * malformed corpus (tg_boundary_frames: every truncation, IHL, total length, extension header
+ * chain, VLAN/QinQ, fragment case) with device MACs on either side. Every frame's parsed fields
+ * and its verdict, deciding reason, policy and ACE must be equal.
  *
- * usage: dp_diff_test [N_FRAMES [SEED]]   (default 1,000,000 frames)
+ * usage: dp_diff_test [N_FRAMES [SEED]]   (default 1,000,000 random frames)
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -12,6 +15,7 @@
 #include <string.h>
 
 #include <rte_eal.h>
+#include <rte_common.h>
 #include <rte_lcore.h>
 
 #include "classify/dp_classify.h"
@@ -19,6 +23,49 @@
 #include "mg_classify.h"
 
 #define FRAMES_PER_IMAGE 4000
+
+static uint8_t bnd[8192][256];
+static size_t bnd_len[8192];
+
+/* The parser's fields against the reference's; returns a description of the first difference. */
+static const char *
+fields_differ(const struct dp_pkt *x, const struct mg_pkt *p)
+{
+	if (x->malformed != p->malformed)
+		return "malformed";
+	if (memcmp(dp_pkt_mac(x, 0), p->src_mac, 6) || memcmp(dp_pkt_mac(x, 1), p->dst_mac, 6))
+		return "MAC";
+	if (x->mac[0] >> 48 || x->mac[1] >> 48) /* little-endian hosts: bytes 6, 7 */
+		return "MAC padding";
+	if (p->malformed)
+		return NULL;
+	if (x->family != p->family || x->ethertype != p->ethertype)
+		return "family/ethertype";
+	if (p->family == MGI_FAMILY_ETH)
+		return x->key.k4.proto || x->key.k4.meta ? "non-IP key" : NULL;
+	unsigned int alen = p->family == MGI_FAMILY_IPV4 ? 4 : 16;
+	const struct dp_acl4_key *k = &x->key.k4;
+	uint8_t meta = 0;
+	if (p->l4) {
+		meta |= DP_META_L4;
+		if (p->proto == 6 || p->proto == 17 || p->proto == 132 || p->proto == 33)
+			meta |= DP_META_PORTS;
+		if (p->proto == 6)
+			meta |= DP_META_TCP;
+		if (p->proto == (p->family == MGI_FAMILY_IPV4 ? 1 : 58))
+			meta |= DP_META_ICMP;
+	}
+	if (k->proto != p->proto || k->meta != meta)
+		return "proto/meta";
+	if (memcmp(dp_pkt_src(x), p->src_addr, alen) || memcmp(dp_pkt_dst(x), p->dst_addr, alen))
+		return "addresses";
+	if (dp_pkt_sport(x) != p->sport || dp_pkt_dport(x) != p->dport)
+		return "ports";
+	if (k->tcp_flags != p->tcp_flags || k->icmp_type != p->icmp_type ||
+	    k->icmp_code != p->icmp_code)
+		return "tcp flags/icmp";
+	return NULL;
+}
 
 static void
 hexdump(const uint8_t *b, size_t n)
@@ -44,7 +91,7 @@ main(int argc, char **argv)
 		       NULL};
 	uint64_t n_frames = 1000000, seed = 20261129, n_done = 0, mismatches = 0, n_images = 0;
 	uint64_t by_reason[MG_R_COUNT_] = {0};
-	uint64_t n_reverse = 0, n_v6_ace = 0;
+	uint64_t n_reverse = 0, n_v6_ace = 0, n_bnd_done = 0, n_malformed = 0;
 	struct dp_pids *pids;
 	struct tg *t;
 	int rc;
@@ -65,6 +112,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	tg_init(t, seed);
+	uint32_t n_bnd = (uint32_t)tg_boundary_frames(bnd, bnd_len, RTE_DIM(bnd));
 	printf("dp_diff_test: seed %" PRIu64 ", %" PRIu64 " frames\n", seed, n_frames);
 
 	while (n_done < n_frames) {
@@ -105,18 +153,61 @@ main(int argc, char **argv)
 		static uint8_t frames[DP_BURST_MAX][256];
 		static size_t lens[DP_BURST_MAX];
 		struct dp_pkt pk[DP_BURST_MAX];
-		for (uint32_t done = 0; done < FRAMES_PER_IMAGE && n_done < n_frames;) {
+		const uint8_t *data[DP_BURST_MAX];
+		uint32_t dlen[DP_BURST_MAX];
+		/* the random frames of this image, then its pass over the boundary corpus */
+		uint32_t n_rand = FRAMES_PER_IMAGE;
+		if (n_frames - n_done < n_rand)
+			n_rand = (uint32_t)(n_frames - n_done);
+		for (uint32_t done = 0, b = 0; done < n_rand || b < n_bnd;) {
 			uint32_t n = 1 + (uint32_t)(tg_rand(t) % DP_BURST_MAX);
 			for (uint32_t i = 0; i < n; i++) {
-				lens[i] = tg_rand(t) & 1 ? tg_frame(t, frames[i])
-							 : tg_frame_image(t, &g->img, frames[i]);
-				mg_pkt_parse(&pk[i].p, frames[i], lens[i]);
-				pk[i].len = (uint32_t)lens[i];
+				if (done < n_rand) {
+					lens[i] = tg_rand(t) & 1
+							  ? tg_frame(t, frames[i])
+							  : tg_frame_image(t, &g->img, frames[i]);
+					done++;
+				} else if (b < n_bnd) {
+					/* device MACs (or the peer, broadcast) on both sides */
+					memcpy(frames[i], bnd[b], 256);
+					lens[i] = bnd_len[b++];
+					for (unsigned int side = 0; side < 2; side++) {
+						uint32_t r = (uint32_t)(tg_rand(t) % 8);
+						const uint8_t *m =
+							r < 5 && g->img.n_devices
+								? g->img.devices[tg_rand(t) %
+										 g->img.n_devices]
+									  .mac
+								: t->macs[r == 7 ? 15 : 14];
+						memcpy(frames[i] + 6 * side, m, 6);
+					}
+					n_bnd_done++;
+				} else {
+					n = i;
+					break;
+				}
+				data[i] = frames[i];
+				dlen[i] = (uint32_t)lens[i];
 			}
+			dp_parse_burst(pk, data, dlen, n);
 			dp_classify_burst(g, devs, ft, pk, n, NULL, 0, 1);
 			for (uint32_t i = 0; i < n; i++) {
+				struct mg_pkt p;
 				struct mg_result r;
-				mg_classify_frame(&g->img, &pk[i].p, rf, &r);
+				mg_pkt_parse(&p, frames[i], lens[i]);
+				const char *what = fields_differ(&pk[i], &p);
+				if (what) {
+					if (mismatches++ < 10) {
+						fprintf(stderr,
+							"PARSE MISMATCH image %" PRIu64
+							": %s (reference malformed %d)\n",
+							n_images, what, p.malformed);
+						hexdump(frames[i], lens[i]);
+					}
+					continue;
+				}
+				n_malformed += p.malformed;
+				mg_classify_frame(&g->img, &p, rf, &r);
 				by_reason[r.reason]++;
 				if (r.ace != MGI_NO_POLICY &&
 				    (g->ace[r.ace].flags & DP_ACE_REVERSE))
@@ -128,11 +219,10 @@ main(int argc, char **argv)
 				    r.policy != pk[i].policy || r.ace != pk[i].ace) {
 					if (mismatches++ < 10) {
 						fprintf(stderr,
-							"MISMATCH image %" PRIu64 " frame %" PRIu64
+							"MISMATCH image %" PRIu64
 							": reference %s/%s policy %u ace %u, fast "
 							"path %s/%s policy %u ace %u\n",
-							n_images, n_done + i,
-							r.verdict ? "deny" : "allow",
+							n_images, r.verdict ? "deny" : "allow",
 							mg_reason_str(r.reason), r.policy, r.ace,
 							pk[i].verdict ? "deny" : "allow",
 							mg_reason_str(pk[i].reason), pk[i].policy,
@@ -141,15 +231,15 @@ main(int argc, char **argv)
 					}
 				}
 			}
-			done += n;
-			n_done += n;
 		}
+		n_done += n_rand;
 		dp_flow_destroy(ft);
 		mg_flows_destroy(rf);
 		dp_gen_destroy(g);
 	}
-	printf("dp_diff_test: %" PRIu64 " frames over %" PRIu64 " images, %" PRIu64 " mismatches\n",
-	       n_done, n_images, mismatches);
+	printf("dp_diff_test: %" PRIu64 " random + %" PRIu64 " boundary frames (%u distinct, %" PRIu64
+	       " malformed) over %" PRIu64 " images, %" PRIu64 " mismatches\n",
+	       n_done, n_bnd_done, n_bnd, n_malformed, n_images, mismatches);
 	printf("  decided by a reverse direction-initiated ACE: %" PRIu64
 	       ", by an IPv6 ACE: %" PRIu64 "\n",
 	       n_reverse, n_v6_ace);

@@ -63,8 +63,7 @@ worker(void *arg)
 		}
 		for (uint32_t i = 0; i < DP_BURST_MAX; i++) {
 			idx[i] = next;
-			mg_pkt_parse(&pk[i].p, frames[next], lens[next]);
-			pk[i].len = (uint32_t)lens[next];
+			dp_parse(&pk[i], frames[next], (uint32_t)lens[next]);
 			next = (next + 1) % N_FRAMES;
 		}
 		dp_classify_burst(g, g->devs, NULL, pk, DP_BURST_MAX, &dp.workers[0].st, 0, 1);

@@ -234,9 +234,10 @@ make_frame(uint8_t *f, uint32_t d)
 	return len < 60 ? 60 : len;
 }
 
-enum mode { M_BASELINE, M_PARSE, M_FULL, M_COUNT };
-static const char *const mode_name[] = {"baseline (no parse, no classify)", "parse only",
-					"parse + classify"};
+enum mode { M_BASELINE, M_REF_PARSE, M_PARSE, M_FULL, M_COUNT };
+static const char *const mode_name[] = {"baseline (no parse, no classify)",
+					"mg_pkt_parse only (reference)", "dp_parse_burst only",
+					"dp_parse_burst + dp_classify_burst"};
 
 struct run {
 	const struct dp_gen *g;
@@ -246,7 +247,6 @@ struct run {
 };
 
 static uint64_t sink;
-extern uint64_t dp_prof[5];
 
 static void
 burst(const struct run *r, enum mode m, uint32_t first, uint32_t n, uint64_t now)
@@ -266,16 +266,25 @@ burst(const struct run *r, enum mode m, uint32_t first, uint32_t n, uint64_t now
 		r->ws->rx_pkts += n;
 		return;
 	}
-	for (uint32_t i = 0; i < n; i++) {
-		if (i + 4 < n)
-			rte_prefetch0(data[i + 4]);
-		mg_pkt_parse(&pk[i].p, data[i], lens[(first + i) & (N_FRAMES - 1)]);
-		pk[i].len = lens[(first + i) & (N_FRAMES - 1)];
+	uint32_t len[DP_BURST_MAX];
+	for (uint32_t i = 0; i < n; i++)
+		len[i] = lens[(first + i) & (N_FRAMES - 1)];
+	if (m == M_REF_PARSE) {
+		struct mg_pkt p;
+		for (uint32_t i = 0; i < n; i++) {
+			if (i + 4 < n)
+				rte_prefetch0(data[i + 4]);
+			mg_pkt_parse(&p, data[i], len[i]);
+			sink += p.proto;
+		}
+		r->ws->rx_pkts += n;
+		return;
 	}
+	dp_parse_burst(pk, data, len, n);
 	r->ws->rx_pkts += n;
 	if (m == M_PARSE) {
 		for (uint32_t i = 0; i < n; i++)
-			sink += pk[i].p.proto;
+			sink += pk[i].key.k4.proto;
 		return;
 	}
 	dp_classify_burst(r->g, r->devs, r->ft, pk, n, r->ws, 0, now);
@@ -286,7 +295,7 @@ main(int argc, char **argv)
 {
 	char *eal[] = {argv[0],      "--no-huge", "--no-shconf",
 		       "--no-pci",   "-l",        "0",
-		       "-m",         "1024",      "--log-level=lib.eal:error", "--log-level=lib.acl:debug",
+		       "-m",         "1024",      "--log-level=lib.eal:error",
 		       "--no-telemetry", NULL};
 	uint64_t packets = 20000000;
 	bool smoke = false;
@@ -295,21 +304,29 @@ main(int argc, char **argv)
 	size_t size;
 	char err[256];
 
+	char huge_dir[300];
+	int n_eal = 10;
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--smoke"))
+		if (!strcmp(argv[i], "--huge-dir") && i + 1 < argc) {
+			/* hugepage memory (as mudgate-dp runs in production) instead of --no-huge */
+			snprintf(huge_dir, sizeof(huge_dir), "--huge-dir=%s", argv[++i]);
+			eal[1] = huge_dir;
+			eal[6] = "-m";
+			eal[7] = "256";
+		} else if (!strcmp(argv[i], "--smoke"))
 			smoke = true;
 		else if (!strcmp(argv[i], "--acl-alg") && i + 1 < argc)
 			acl_alg = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--packets") && i + 1 < argc)
 			packets = strtoull(argv[++i], NULL, 0);
 		else {
-			fprintf(stderr, "usage: dpperf [--smoke] [--packets N]\n");
+			fprintf(stderr, "usage: dpperf [--smoke] [--packets N] [--acl-alg N] [--huge-dir DIR]\n");
 			return 2;
 		}
 	}
 	if (smoke)
 		packets = 200000;
-	if (rte_eal_init(11, eal) < 0) {
+	if (rte_eal_init(n_eal, eal) < 0) {
 		fprintf(stderr, "dpperf: rte_eal_init failed\n");
 		return 1;
 	}
@@ -325,7 +342,6 @@ main(int argc, char **argv)
 	for (int f = 0; f < 2 && acl_alg; f++)
 		if (g->acl[f] && rte_acl_set_ctx_classify(g->acl[f], acl_alg) < 0)
 			fprintf(stderr, "dpperf: rte_acl algorithm %d refused\n", acl_alg);
-	if (getenv("DPPERF_DUMP")) { rte_acl_dump(g->acl[0]); rte_acl_dump(g->acl[1]); }
 	struct dp_devs *devs = dp_devs_create("perf_devs", 16384, 1, NULL);
 	if (!devs)
 		return 1;
@@ -364,11 +380,10 @@ main(int argc, char **argv)
 		if (m > 0)
 			printf("  (+%.1f over baseline)", cyc[m] - cyc[0]);
 		printf("\n");
-	printf("prof: lookup %.1f prep %.1f acl %.1f resolve %.1f\n", (double)dp_prof[0]/dp_prof[4], (double)dp_prof[1]/dp_prof[4], (double)dp_prof[2]/dp_prof[4], (double)dp_prof[3]/dp_prof[4]);
-		dp_prof[0]=dp_prof[1]=dp_prof[2]=dp_prof[3]=dp_prof[4]=0;
+
 	}
-	extern uint64_t dp_prof[5];
-	printf("prof: lookup %.1f prep %.1f acl %.1f resolve %.1f\n", (double)dp_prof[0]/dp_prof[4], (double)dp_prof[1]/dp_prof[4], (double)dp_prof[2]/dp_prof[4], (double)dp_prof[3]/dp_prof[4]);
+
+	{ extern uint64_t dp_prof[5]; printf("prof: lookup %.1f prep %.1f acl %.1f resolve %.1f\n", (double)dp_prof[0]/dp_prof[4], (double)dp_prof[1]/dp_prof[4], (double)dp_prof[2]/dp_prof[4], (double)dp_prof[3]/dp_prof[4]); }
 	printf("  verdicts: allowed %" PRIu64 ", denied %" PRIu64 "; flows added %" PRIu64 "\n",
 	       ws.allowed, ws.denied, ws.flow_added);
 	int rc = ws.allowed && ws.denied ? 0 : 1;

@@ -9,10 +9,11 @@
  * image cannot express). Scenario S6 uses tests/data/mud-corpus/P4Ward/mud_files/
  * modbus-opcua-3.json (2,000 ACEs), which the validator rejects (2 MB, over the 1 MiB cap,
  * duplicate ACE names, non-standard "controller-name", "modbus"/"opcua" matches, ACL type
- * "acl-1"); mudbench rewrites it into an equivalent standard MUD file: the same 8 ACLs and
- * 2,000 ACEs in the same order with the same controller, protocol and port matches, unique ACE
- * names, ipv4/ipv6-acl-type, the non-standard members removed, serialised without indentation
- * (570 kB), then parses, validates and compiles it like any other file.
+ * "acl-1", and empty "ipv4": {} matches, which crash libyang's parser); mudbench rewrites it into
+ * an equivalent standard MUD file: the same 8 ACLs and 2,000 ACEs in the same order with the same
+ * controller, protocol and port matches, unique ACE names, ipv4/ipv6-acl-type, the non-standard
+ * members removed, serialised without indentation (570 kB), then parses, validates and compiles it
+ * like any other file.
  *
  * Variants: policy p is base p % n_bases under the name "<MUD URL>#<p>", followed by the ACEs
  * of bases p+1, p+2, ... until it has 20 compiled ACEs (most corpus files that compile strictly
@@ -94,6 +95,16 @@ p4ward_equivalent(const char *path, size_t *len)
 			json_t *m = json_object_get(ace, "matches");
 			json_object_del(m, "modbus");
 			json_object_del(m, "opcua");
+			/* an empty "ipv4": {} / "ipv6": {} crashes libyang 2.1.30's parser (mudc
+			 * check segfaults on it); the ACE matches TCP, so protocol 6 is what the
+			 * empty container means here */
+			const char *fams[2] = {"ipv4", "ipv6"};
+			for (int k = 0; k < 2; k++) {
+				json_t *ipm = json_object_get(m, fams[k]);
+				if (json_is_object(ipm) && !json_object_size(ipm) &&
+				    json_object_get(m, "tcp"))
+					json_object_set_new(ipm, "protocol", json_integer(6));
+			}
 			v6 |= json_object_get(m, "ipv6") != NULL;
 			snprintf(name, sizeof(name), "%s-%zu",
 				 json_string_value(json_object_get(ace, "name")), j);
