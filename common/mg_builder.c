@@ -317,13 +317,8 @@ mgi_builder_add_device(struct mgi_builder *b, const uint8_t mac[6], uint32_t pol
 	if (policy != MGI_NO_POLICY && policy >= b->n_policies)
 		return b_fail(b, -EINVAL, "policy %u out of range (%u policies)", policy,
 			      b->n_policies);
-	for (uint32_t i = 0; i < b->n_devices; i++) {
-		if (!memcmp(b->devices[i].mac, mac, 6)) {
-			b->devices[i].policy = policy;
-			b->devices[i].state = (uint8_t)state;
-			return 0;
-		}
-	}
+	/* A repeated MAC is resolved in mgi_builder_finish() (the last binding wins), so that
+	 * adding N devices stays O(N log N) instead of a scan per device. */
 	rc = grow((void **)&b->devices, &b->cap_devices, b->n_devices + 1, sizeof(*b->devices));
 	if (rc)
 		return b_fail(b, rc, "too many devices");
@@ -376,6 +371,52 @@ dev_cmp(const void *a, const void *b)
 	return memcmp(((const struct mgi_device *)a)->mac, ((const struct mgi_device *)b)->mac, 6);
 }
 
+/* Orders device indexes by MAC, then by insertion order. */
+static int
+dev_idx_cmp(const void *a, const void *b, void *arg)
+{
+	const struct mgi_device *d = arg;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	int c = memcmp(d[x].mac, d[y].mac, 6);
+
+	if (c)
+		return c;
+	return x < y ? -1 : x > y;
+}
+
+/* Sorts the devices by MAC and keeps, of each MAC, the binding added last. */
+static int
+dedup_devices(struct mgi_builder *b)
+{
+	struct mgi_device *out;
+	uint32_t *idx, n = 0;
+
+	if (b->n_devices < 2)
+		return 0;
+	idx = malloc(b->n_devices * sizeof(*idx));
+	out = malloc(b->n_devices * sizeof(*out));
+	if (!idx || !out) {
+		free(idx);
+		free(out);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < b->n_devices; i++)
+		idx[i] = i;
+	qsort_r(idx, b->n_devices, sizeof(*idx), dev_idx_cmp, b->devices);
+	for (uint32_t i = 0; i < b->n_devices; i++) {
+		if (i + 1 < b->n_devices &&
+		    !memcmp(b->devices[idx[i]].mac, b->devices[idx[i + 1]].mac, 6))
+			continue;
+		out[n++] = b->devices[idx[i]];
+	}
+	free(idx);
+	free(b->devices);
+	b->devices = out;
+	b->n_devices = n;
+	b->cap_devices = b->n_devices ? b->n_devices : 0;
+	return 0;
+}
+
 static uint64_t
 align8(uint64_t x)
 {
@@ -395,6 +436,7 @@ mgi_builder_finish(struct mgi_builder *b, void **blob, size_t *size)
 		[MGI_SEC_PROFILES] = sizeof(struct mgi_profile),
 		[MGI_SEC_ALLOWANCES] = sizeof(struct mgi_allowances),
 	};
+	int dedup_rc = dedup_devices(b);
 	uint64_t count[MGI_SEC_COUNT_ + 1] = {
 		[MGI_SEC_STRTAB] = b->strtab_size,   [MGI_SEC_POLICIES] = b->n_policies,
 		[MGI_SEC_ACES] = b->n_aces,          [MGI_SEC_SETS] = b->n_sets,
@@ -411,6 +453,8 @@ mgi_builder_finish(struct mgi_builder *b, void **blob, size_t *size)
 	int rc;
 
 	b->err[0] = '\0';
+	if (dedup_rc)
+		return b_fail(b, dedup_rc, "out of memory sorting the devices");
 	at = sizeof(struct mgi_header) + MGI_SEC_COUNT_ * sizeof(struct mgi_section);
 	for (int t = 1; t <= MGI_SEC_COUNT_; t++) {
 		off[t] = at;

@@ -154,6 +154,32 @@ test_rejections(void **state_)
 	}
 }
 
+/* Refresh and grace low enough for tests: max-validity down to 5 s, grace 0, retry 1 s. */
+static void
+test_short_intervals(void **state_)
+{
+	struct cfg *c;
+	char err[512];
+
+	assert_int_equal(load("{\"mudgate:mudgate\": {\"daemon\": {\"fetch\": {"
+			      "\"max-validity\": 5, \"grace\": 0, \"retry-interval\": 1}}}}",
+			      &c, err, sizeof(err)),
+			 0);
+	assert_int_equal(c->max_validity, 5);
+	assert_int_equal(c->grace, 0);
+	assert_int_equal(c->retry_interval, 1);
+	cfg_destroy(c);
+	assert_int_equal(load("{\"mudgate:mudgate\": {\"daemon\": {\"fetch\": {"
+			      "\"max-validity\": 4}}}}",
+			      &c, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "max-validity"));
+	assert_int_equal(load("{\"mudgate:mudgate\": {\"daemon\": {\"fetch\": {"
+			      "\"retry-interval\": 0}}}}",
+			      &c, err, sizeof(err)),
+			 -EINVAL);
+}
+
 static void
 test_inline_pem(void **state_)
 {
@@ -218,6 +244,7 @@ main(void)
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_rejections),
 		cmocka_unit_test(test_inline_pem),
+		cmocka_unit_test(test_short_intervals),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

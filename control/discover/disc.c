@@ -135,18 +135,37 @@ disc_mud_url_check(const uint8_t *url, size_t len)
 	return DISC_R_OK;
 }
 
-/* Check a MUD URL found at frame offset off; copy it or record why not. */
+/* What a refused URL said, for logs and state files: at most DISC_MUD_URL_MAX bytes, bytes
+ * outside 0x21..0x7e as '?', a longer URL cut with "..." at the end. */
+static void
+refused_copy(char *dst, const uint8_t *val, size_t len)
+{
+	size_t n = len > DISC_MUD_URL_MAX ? DISC_MUD_URL_MAX - 3 : len;
+
+	for (size_t i = 0; i < n; i++)
+		dst[i] = val[i] >= 0x21 && val[i] <= 0x7e ? (char)val[i] : '?';
+	if (n < len) {
+		memcpy(dst + n, "...", 3);
+		n += 3;
+	}
+	dst[n] = '\0';
+}
+
+/* Check a MUD URL found at frame offset off; copy it or record why not (and what it was). */
 static void
 take_mud_url(const char *proto, const char *what, size_t off, const uint8_t *val, size_t len,
-	     char *dst, uint16_t *dst_len, enum disc_reason *status, struct disc_error *err)
+	     char *dst, uint16_t *dst_len, enum disc_reason *status, char *refused,
+	     struct disc_error *err)
 {
 	enum disc_reason r = disc_mud_url_check(val, len);
 
 	if (r != DISC_R_OK) {
 		soft_fail(err, status, r, off, "%s: %s at offset %zu: %s (length %zu)", proto, what,
 			  off, disc_reason_str(r), len);
+		refused_copy(refused, val, len);
 		return;
 	}
+	refused[0] = '\0';
 	memcpy(dst, val, len);
 	dst[len] = '\0';
 	*dst_len = (uint16_t)len;
@@ -420,7 +439,7 @@ dhcp4_option(struct dhcp4_ctx *c, uint8_t code, const uint8_t *val, uint8_t len,
 		break;
 	case 161:
 		take_mud_url("dhcp4", "option 161", off, val, len, o->mud_url, &o->mud_url_len,
-			     &o->mud_url_status, c->err);
+			     &o->mud_url_status, o->mud_url_refused, c->err);
 		break;
 	default:
 		break;
@@ -563,6 +582,7 @@ disc_dhcp4_parse(const void *frame, size_t size, struct disc_dhcp4 *out, struct 
 		out->mud_url_status = DISC_R_NO_MUD_URL;
 		out->mud_url_len = 0;
 		out->mud_url[0] = '\0';
+		out->mud_url_refused[0] = '\0';
 		count(cnt, err->reason);
 		return rc;
 	}
@@ -718,7 +738,8 @@ dhcp6_parse(const uint8_t *p, size_t size, struct disc_dhcp6 *o, struct disc_err
 					    base + i);
 			seen_url = true;
 			take_mud_url("dhcp6", "option 112", base + i, b + i + 4, len, o->mud_url,
-				     &o->mud_url_len, &o->mud_url_status, err);
+				     &o->mud_url_len, &o->mud_url_status, o->mud_url_refused,
+				     err);
 			break;
 		default:
 			break;
@@ -747,6 +768,7 @@ disc_dhcp6_parse(const void *frame, size_t size, struct disc_dhcp6 *out, struct 
 		out->mud_url_status = DISC_R_NO_MUD_URL;
 		out->mud_url_len = 0;
 		out->mud_url[0] = '\0';
+		out->mud_url_refused[0] = '\0';
 		count(cnt, err->reason);
 		return rc;
 	}
@@ -861,7 +883,8 @@ lldp_parse(const uint8_t *p, size_t size, struct disc_lldp *o, struct disc_error
 					    "lldp: MUD URL TLV at offset %zu: appears twice", off);
 			seen_url = true;
 			take_mud_url("lldp", "MUD URL TLV", off, v + 4, len - 4, o->mud_url,
-				     &o->mud_url_len, &o->mud_url_status, err);
+				     &o->mud_url_len, &o->mud_url_status, o->mud_url_refused,
+				     err);
 			break;
 		default:
 			break;
@@ -889,6 +912,7 @@ disc_lldp_parse(const void *frame, size_t size, struct disc_lldp *out, struct di
 		out->mud_url_status = DISC_R_NO_MUD_URL;
 		out->mud_url_len = 0;
 		out->mud_url[0] = '\0';
+		out->mud_url_refused[0] = '\0';
 		count(cnt, err->reason);
 		return rc;
 	}

@@ -15,7 +15,8 @@
  *
  * A frame that parses but carries an unusable MUD URL (http://, not printable, too long...) is
  * NOT rejected: the rest of the frame is still good for address learning. The parser returns 0,
- * sets mud_url_status to the reason, leaves mud_url empty and fills *err with the explanation.
+ * sets mud_url_status to the reason, leaves mud_url empty, puts a sanitised copy of the refused
+ * URL in mud_url_refused and fills *err with the explanation.
  * mud_url_status is DISC_R_OK when a valid URL is present and DISC_R_NO_MUD_URL when none is.
  *
  * Counters: the caller owns a struct disc_counters and passes it (or NULL) to every call; each
@@ -148,6 +149,9 @@ struct disc_dhcp4 {
 	enum disc_reason mud_url_status; /* OK, NO_MUD_URL or URL_* */
 	uint16_t mud_url_len;
 	char mud_url[DISC_MUD_URL_MAX + 1]; /* option 161, only when mud_url_status == OK */
+	/* a refused URL (mud_url_status URL_*), sanitised: at most 255 bytes, bytes outside
+	 * 0x21..0x7e as '?', a longer one cut with "..."; "" otherwise */
+	char mud_url_refused[DISC_MUD_URL_MAX + 1];
 };
 
 /*
@@ -188,6 +192,9 @@ struct disc_dhcp6 {
 	enum disc_reason mud_url_status;
 	uint16_t mud_url_len;
 	char mud_url[DISC_MUD_URL_MAX + 1]; /* option 112 */
+	/* a refused URL (mud_url_status URL_*), sanitised: at most 255 bytes, bytes outside
+	 * 0x21..0x7e as '?', a longer one cut with "..."; "" otherwise */
+	char mud_url_refused[DISC_MUD_URL_MAX + 1];
 };
 
 /*
@@ -215,6 +222,9 @@ struct disc_lldp {
 	enum disc_reason mud_url_status;
 	uint16_t mud_url_len;
 	char mud_url[DISC_MUD_URL_MAX + 1]; /* TLV 127, OUI 00-00-5E, subtype 1 */
+	/* a refused URL (mud_url_status URL_*), sanitised: at most 255 bytes, bytes outside
+	 * 0x21..0x7e as '?', a longer one cut with "..."; "" otherwise */
+	char mud_url_refused[DISC_MUD_URL_MAX + 1];
 };
 
 /*

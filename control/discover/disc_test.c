@@ -186,6 +186,41 @@ test_dhcp4_http_url(void **state)
 		"dhcp4: option 161 at offset 285: MUD URL uses http, not https (length 33)");
 	assert_int_equal(cnt.n[DISC_R_OK], 1);
 	assert_int_equal(cnt.n[DISC_R_URL_HTTP], 1);
+	/* what the device said is kept for the log and devices.json */
+	assert_string_equal(d.mud_url_refused, "http://mud.example.com/thermostat");
+}
+
+/* A refused URL is copied sanitised and bounded: control bytes as '?', cut at 255 with "...". */
+static void
+test_dhcp4_refused_url_copy(void **state)
+{
+	uint8_t opts[300] = {53, 1, 1, 161, 10, 'h', 't', 't', 'p', 's', ':', '/', '/', 0x1b, 'x',
+			     255};
+	struct disc_error err;
+	struct disc_dhcp4 d;
+	uint8_t f[2048];
+	size_t n = build_dhcp4(f, false, opts, 16);
+
+	assert_int_equal(disc_dhcp4_parse(f, n, &d, &err, NULL), 0);
+	assert_int_equal(d.mud_url_status, DISC_R_URL_NOT_PRINTABLE);
+	assert_string_equal(d.mud_url_refused, "https://?x");
+	/* an accepted URL leaves no refused copy */
+	opts[13] = 'a';
+	n = build_dhcp4(f, false, opts, 16);
+	assert_int_equal(disc_dhcp4_parse(f, n, &d, &err, NULL), 0);
+	assert_int_equal(d.mud_url_status, DISC_R_OK);
+	assert_string_equal(d.mud_url_refused, "");
+	/* the longest option: 255 bytes, kept whole */
+	opts[3] = 161;
+	opts[4] = 255;
+	memset(opts + 5, 'a', 255);
+	memcpy(opts + 5, "http://", 7);
+	opts[260] = 255;
+	n = build_dhcp4(f, false, opts, 261);
+	assert_int_equal(disc_dhcp4_parse(f, n, &d, &err, NULL), 0);
+	assert_int_equal(d.mud_url_status, DISC_R_URL_HTTP);
+	assert_int_equal(strlen(d.mud_url_refused), 255);
+	assert_memory_equal(d.mud_url_refused, opts + 5, 255);
 }
 
 static void
@@ -865,6 +900,10 @@ test_lldp_long_url(void **state)
 	assert_string_equal(err.msg,
 			    "lldp: MUD URL TLV at offset 34: MUD URL longer than 255 bytes "
 			    "(length 300)");
+	/* the refused copy: its first 252 bytes and "..." */
+	assert_int_equal(strlen(l.mud_url_refused), 255);
+	assert_memory_equal(l.mud_url_refused, "https://aaa", 11);
+	assert_string_equal(l.mud_url_refused + 249, "aaa...");
 }
 
 static void
@@ -919,6 +958,7 @@ main(void)
 		cmocka_unit_test(test_dhcp4_discover),
 		cmocka_unit_test(test_dhcp4_request_qinq),
 		cmocka_unit_test(test_dhcp4_http_url),
+		cmocka_unit_test(test_dhcp4_refused_url_copy),
 		cmocka_unit_test(test_dhcp4_ack),
 		cmocka_unit_test(test_dhcp4_offer_overload),
 		cmocka_unit_test(test_dhcp6_solicit),

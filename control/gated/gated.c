@@ -33,6 +33,8 @@
 #include "verify/mudsig.h"
 
 #define TICK_SECONDS 2
+/* Changes arriving within this window go out as one image generation (and one devices.json). */
+#define BATCH_USEC 50000
 
 static enum gated_log_level log_level = GATED_LOG_INFO;
 
@@ -90,6 +92,11 @@ struct entry {
 	char etag[256], last_modified[256];
 	char sig_url[LC_URL_MAX + 1];
 	uint64_t n_fetches, n_failures;
+	uint64_t body_hash; /* of the good file and its signature */
+	uint64_t first_tag; /* the image build that first carried this good file, 0: none yet */
+	bool pub_refused;   /* mudgate-dp refused an image with it: left out until it changes */
+	uint64_t pub_refused_hash;
+	char pub_msg[LC_MSG_SIZE];
 };
 
 static struct {
@@ -116,6 +123,8 @@ static struct {
 	time_t bad_frame_log; /* rate limit of malformed-frame logs */
 	size_t image_size;
 	uint32_t n_policies;
+	uint64_t build_tag;      /* of the last image built (pub_set_desired tag) */
+	uint64_t n_refused_urls; /* announced MUD URLs refused by discovery */
 } G;
 
 static time_t
@@ -322,11 +331,25 @@ dev_eval(struct lc_device *d)
 
 	if (d->state == MG_STATE_DECOMMISSIONED)
 		return; /* operator decision, kept */
+	if (!e && d->refused_url[0]) {
+		char msg[LC_MSG_SIZE];
+		snprintf(msg, sizeof(msg), "announced MUD URL %.255s (%s) refused: %s", d->refused_url,
+			 lc_source_str(d->source),
+			 d->refused_reason == LC_R_NOT_HTTPS ? "not https" : "not a valid https URL");
+		dev_set(d, G.cfg->failure_state, d->refused_reason, msg, "");
+		return;
+	}
 	if (!e) {
 		dev_set(d, MG_STATE_UNKNOWN, LC_R_NO_MUD_URL, NULL, "");
 		return;
 	}
-	if (e->good) {
+	if (e->good && e->pub_refused) {
+		dev_set(d, G.cfg->failure_state, LC_R_PUBLISH, e->pub_msg, "");
+	} else if (e->good && d->bind_refused) {
+		char msg[LC_MSG_SIZE];
+		snprintf(msg, sizeof(msg), "%s", d->msg);
+		dev_set(d, G.cfg->failure_state, LC_R_PUBLISH, msg, "");
+	} else if (e->good) {
 		char msg[LC_MSG_SIZE];
 		if (e->failing) {
 			snprintf(msg, sizeof(msg), "%.290s (last good file kept)", e->fail_msg);
@@ -472,9 +495,32 @@ validity_of(const struct mudf_file *f)
 	return v;
 }
 
-static void
-entry_good(struct entry *e, struct mudf_file *f, time_t expires)
+/* FNV-1a over a file and its signature: tells a changed MUD file from a refreshed one. */
+static uint64_t
+files_hash(const uint8_t *body, size_t size, const uint8_t *sig, size_t sig_size)
 {
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < size; i++)
+		h = (h ^ body[i]) * 0x100000001b3ull;
+	h = (h ^ 0xff) * 0x100000001b3ull;
+	for (size_t i = 0; i < sig_size; i++)
+		h = (h ^ sig[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static void
+entry_good(struct entry *e, struct mudf_file *f, time_t expires, uint64_t hash)
+{
+	if (!e->good || hash != e->body_hash) {
+		e->first_tag = 0; /* a new file: not in any image yet */
+		for (size_t i = 0; i < G.lc.n; i++)
+			if (!strcmp(G.lc.v[i].mud_url, e->url))
+				G.lc.v[i].bind_refused = false;
+	}
+	if (e->pub_refused && hash != e->pub_refused_hash)
+		e->pub_refused = false; /* changed since the fast path refused it: try again */
+	e->body_hash = hash;
 	mudf_file_destroy(e->good);
 	e->good = f;
 	e->expires = expires;
@@ -593,9 +639,10 @@ entry_complete(struct entry *e, const uint8_t *sig, size_t sig_size, const char 
 	if (!e->good || e->failing)
 		LOG(INFO, "fetch", "%s: verified (%zu bytes%s), valid %ld s", e->url, e->size,
 		    e->sig_url[0] ? ", signed" : ", unsigned", (long)(expires - now));
+	uint64_t hash = files_hash(e->body, e->size, sig, sig_size);
 	free(e->body);
 	e->body = NULL;
-	entry_good(e, f, expires);
+	entry_good(e, f, expires, hash);
 }
 
 static void
@@ -752,7 +799,7 @@ entry_restore(struct entry *e)
 	LOG(INFO, "fetch", "%s: restored from the cache, %s", e->url,
 	    c.expires > now ? "valid" : "refresh due (in grace)");
 	e->n_fetches = 0;
-	entry_good(e, f, c.expires);
+	entry_good(e, f, c.expires, files_hash(c.body, c.size, s.body, s.size));
 	if (c.expires <= now)
 		entry_schedule(e, now);
 out_fini:
@@ -803,6 +850,12 @@ learn_url(const uint8_t mac[6], const char *url, enum lc_source src)
 	if (!d)
 		return;
 	mg_mac_format(mac, m);
+	if (src != LC_SRC_STATIC) { /* the device's own word, kept even when a static one wins */
+		d->discovered = true;
+		d->refused_url[0] = 0;
+		snprintf(d->announced_url, sizeof(d->announced_url), "%s", url);
+		d->announced_source = (uint8_t)src;
+	}
 	if (st) {
 		if (strcmp(url, st))
 			LOG(DEBUG, "discover", "%s: announces %s, static binding %s wins", m, url,
@@ -833,6 +886,8 @@ seen(const uint8_t mac[6])
 	struct lc_device *d = lc_get_or_add(&G.lc, mac, &added);
 	char m[18];
 
+	if (d)
+		d->discovered = true;
 	if (!d || !added)
 		return;
 	mg_mac_format(mac, m);
@@ -883,9 +938,46 @@ url_refused(const uint8_t mac[6], enum disc_reason r, const char *msg)
 
 	if (r == DISC_R_OK || r == DISC_R_NO_MUD_URL)
 		return;
+	G.n_refused_urls++;
 	mg_mac_format(mac, m);
-	bad_frame("MUD URL", msg);
-	(void)m;
+	LOG(DEBUG, "discover", "%s: %s", m, msg); /* the device's transition is the notice */
+}
+
+/*
+ * A device announced a MUD URL that discovery refused (http://, not printable, no host...):
+ * RFC 8520 allows https only, so the device goes to the failure state with not-https or
+ * bad-url, the URL (sanitised by disc) kept for the log and devices.json. A static binding
+ * for the MAC wins, as it does over a valid URL.
+ */
+static void
+learn_refused_url(const uint8_t mac[6], enum disc_reason r, const char *url, enum lc_source src)
+{
+	struct lc_device *d = lc_get_or_add(&G.lc, mac, NULL);
+	const char *st = cfg_static_url(G.cfg, mac);
+	char m[18];
+
+	if (!d)
+		return;
+	d->discovered = true;
+	mg_mac_format(mac, m);
+	if (st) {
+		LOG(DEBUG, "discover", "%s: announces %s (refused), static binding %s wins", m, url,
+		    st);
+		if (strcmp(d->mud_url, st))
+			learn_url(mac, st, LC_SRC_STATIC);
+		return;
+	}
+	if (d->mud_url[0]) {
+		LOG(NOTICE, "discover", "%s: MUD URL changed from %s to %s, which is refused (%s)", m,
+		    d->mud_url, url, lc_source_str(src));
+		d->mud_url[0] = 0;
+		d->announced_url[0] = 0;
+		schedule_changed(true);
+	}
+	snprintf(d->refused_url, sizeof(d->refused_url), "%s", url);
+	d->refused_reason = r == DISC_R_URL_HTTP ? LC_R_NOT_HTTPS : LC_R_BAD_URL;
+	d->source = (uint8_t)src;
+	dev_eval(d);
 }
 
 static void
@@ -907,6 +999,8 @@ punt_dhcp4(const uint8_t *frame, size_t size)
 	url_refused(p.chaddr, p.mud_url_status, err.msg);
 	if (p.mud_url_status == DISC_R_OK && G.cfg->disc_dhcp4)
 		learn_url(p.chaddr, p.mud_url, LC_SRC_DHCP4);
+	else if (p.mud_url_status != DISC_R_NO_MUD_URL && G.cfg->disc_dhcp4)
+		learn_refused_url(p.chaddr, p.mud_url_status, p.mud_url_refused, LC_SRC_DHCP4);
 	else
 		seen(p.chaddr);
 }
@@ -931,6 +1025,8 @@ punt_dhcp6(const uint8_t *frame, size_t size)
 	url_refused(p.l2.src, p.mud_url_status, err.msg);
 	if (p.mud_url_status == DISC_R_OK && G.cfg->disc_dhcp6)
 		learn_url(p.l2.src, p.mud_url, LC_SRC_DHCP6);
+	else if (p.mud_url_status != DISC_R_NO_MUD_URL && G.cfg->disc_dhcp6)
+		learn_refused_url(p.l2.src, p.mud_url_status, p.mud_url_refused, LC_SRC_DHCP6);
 	else
 		seen(p.l2.src);
 }
@@ -949,6 +1045,8 @@ punt_lldp(const uint8_t *frame, size_t size)
 	url_refused(p.l2.src, p.mud_url_status, err.msg);
 	if (p.mud_url_status == DISC_R_OK && G.cfg->disc_lldp)
 		learn_url(p.l2.src, p.mud_url, LC_SRC_LLDP);
+	else if (p.mud_url_status != DISC_R_NO_MUD_URL && G.cfg->disc_lldp)
+		learn_refused_url(p.l2.src, p.mud_url_status, p.mud_url_refused, LC_SRC_LLDP);
 }
 
 /* ---- dnsname ---------------------------------------------------------------------------- */
@@ -1089,7 +1187,8 @@ resolve_due(void)
 	for (size_t i = 0; i < G.dnsn.n_names; i++) {
 		struct dnsn_name *n = &G.dnsn.names[i];
 		char name[DNSP_NAME_TEXT_SIZE];
-		if (!n->tracked || (n->next_resolve && n->next_resolve > now))
+		/* one tick ahead: the answer renews the addresses before they expire */
+		if (!n->tracked || (n->next_resolve && n->next_resolve > now + TICK_SECONDS))
 			continue;
 		/* until an answer says otherwise: again after the retry interval */
 		n->next_resolve = now + G.cfg->retry_interval;
@@ -1101,6 +1200,16 @@ resolve_due(void)
 }
 
 /* ---- publication ------------------------------------------------------------------------ */
+
+static int
+prefix_cmp(const void *a, const void *b)
+{
+	const struct mgi_prefix *x = a, *y = b;
+
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	return memcmp(x->addr, y->addr, sizeof(x->addr));
+}
 
 /* Build the image of every good policy with the dnsname sets filled. NULL on failure. */
 static void *
@@ -1132,7 +1241,7 @@ build_image(size_t *size)
 		for (size_t i = 0; i < G.n_entries && !again; i++) {
 			struct entry *e = G.entries[i];
 			uint32_t idx;
-			if (!e->good || skip[i])
+			if (!e->good || skip[i] || e->pub_refused)
 				continue;
 			int rc = cmp_add_policy(c, e->good, e->url, &idx, &d);
 			if (rc < 0) {
@@ -1153,18 +1262,28 @@ build_image(size_t *size)
 		if (!again)
 			break;
 	}
+	for (size_t i = 0; i < G.n_entries; i++)
+		if (G.entries[i]->good && !G.entries[i]->pub_refused && !G.entries[i]->first_tag)
+			G.entries[i]->first_tag = G.build_tag;
 	for (size_t i = 0; i < G.dnsn.n_names; i++) {
 		struct dnsn_name *n = &G.dnsn.names[i];
 		if (!n->n)
 			continue;
-		int64_t set = mgi_builder_set(b, MGI_SET_DNSNAME, n->name);
-		for (size_t k = 0; set >= 0 && k < n->n; k++) {
-			struct mgi_prefix p = {.family = n->v[k].family,
-					       .plen = n->v[k].family == MGI_FAMILY_IPV4 ? 32
-											 : 128};
-			memcpy(p.addr, n->v[k].addr, 16);
-			mgi_builder_set_add(b, (uint32_t)set, &p);
+		/* sorted: the image bytes depend on the set's content only, not on the order
+		 * addresses were learnt, expired and learnt again */
+		struct mgi_prefix *v = calloc(n->n, sizeof(*v));
+		if (!v)
+			goto out;
+		for (size_t k = 0; k < n->n; k++) {
+			v[k].family = n->v[k].family;
+			v[k].plen = n->v[k].family == MGI_FAMILY_IPV4 ? 32 : 128;
+			memcpy(v[k].addr, n->v[k].addr, 16);
 		}
+		qsort(v, n->n, sizeof(*v), prefix_cmp);
+		int64_t set = mgi_builder_set(b, MGI_SET_DNSNAME, n->name);
+		for (size_t k = 0; set >= 0 && k < n->n; k++)
+			mgi_builder_set_add(b, (uint32_t)set, &v[k]);
+		free(v);
 	}
 	if (cmp_finish(c, &d) < 0) {
 		long k = mudf_diags_first_error(&d);
@@ -1213,6 +1332,7 @@ publish_now(void)
 		return;
 	if (G.image_dirty) {
 		G.image_dirty = false;
+		G.build_tag++;
 		uint64_t v = G.dnsn.version;
 		blob = build_image(&size);
 		if (blob) {
@@ -1235,7 +1355,7 @@ publish_now(void)
 		snprintf(b[n].policy, sizeof(b[n].policy), "%s", d->policy);
 		n++;
 	}
-	pub_set_desired(G.pub, blob, size, b, n);
+	pub_set_desired(G.pub, blob, size, G.build_tag, b, n);
 	free(b);
 	rc = lc_write_json(&G.lc, G.devices_json);
 	if (rc < 0)
@@ -1248,15 +1368,17 @@ on_changed(evutil_socket_t fd, short what, void *arg)
 	publish_now();
 }
 
+/* Publish soon: what changes within BATCH_USEC of the first change goes out together; the
+ * image is rebuilt when image is set, and sent only when its bytes differ (pub). */
 static void
 schedule_changed(bool image)
 {
-	static const struct timeval zero = {0, 0};
+	static const struct timeval batch = {0, BATCH_USEC};
 
 	if (image)
 		G.image_dirty = true;
 	if (G.changed_ev && !evtimer_pending(G.changed_ev, NULL))
-		evtimer_add(G.changed_ev, &zero);
+		evtimer_add(G.changed_ev, &batch);
 }
 
 static void
@@ -1306,11 +1428,54 @@ on_link(bool up, const char *reason, void *arg)
 static void
 on_refused(const char *what, const uint8_t *mac, int status, const char *reason, void *arg)
 {
+	struct lc_device *d = mac ? lc_find(&G.lc, mac) : NULL;
+	char msg[LC_MSG_SIZE];
+
 	LOG(ERR, "publish", "%s refused by mudgate-dp: %s (%s)", what, reason, strerror(-status));
+	/* a refused binding: the device goes to the failure state, unless it is there for a
+	 * refused image already (its BIND to the policy that image brings fails too) */
+	if (!d || d->reason == LC_R_PUBLISH || d->state == MG_STATE_DECOMMISSIONED)
+		return;
+	snprintf(msg, sizeof(msg), "mudgate-dp refused the binding: %.250s", reason);
+	d->bind_refused = true;
+	dev_set(d, G.cfg->failure_state, LC_R_PUBLISH, msg, "");
+}
+
+/*
+ * mudgate-dp refused the image of tag and keeps running the one it has. The policies that image
+ * brought (good files first carried after the image in force was built) are blamed: left out
+ * of the next images until their file changes or the configuration is reloaded, and their
+ * devices go to the failure state with reason publish and mudgate-dp's reason.
+ */
+static void
+on_image_refused(uint64_t tag, int status, const char *reason, void *arg)
+{
+	uint64_t in_force = pub_loaded_tag(G.pub);
+	size_t n = 0;
+
+	for (size_t i = 0; i < G.n_entries; i++) {
+		struct entry *e = G.entries[i];
+		if (!e->good || e->pub_refused || !e->first_tag || e->first_tag <= in_force ||
+		    e->first_tag > tag)
+			continue;
+		e->pub_refused = true;
+		e->pub_refused_hash = e->body_hash;
+		e->first_tag = 0;
+		snprintf(e->pub_msg, sizeof(e->pub_msg), "mudgate-dp refused the image: %.250s",
+			 reason);
+		LOG(ERR, "publish", "%s: policy left out: %s", e->url, e->pub_msg);
+		entry_eval_devices(e);
+		n++;
+	}
+	if (n)
+		schedule_changed(true);
+	else
+		LOG(ERR, "publish", "image refused (%s) and no new policy in it: the image in force "
+				    "stays", reason);
 }
 
 static void
-on_loaded(uint64_t generation, size_t size, void *arg)
+on_loaded(uint64_t generation, size_t size, uint64_t tag, void *arg)
 {
 	LOG(INFO, "publish", "generation %" PRIu64 " loaded (%zu bytes, %u policies)", generation,
 	    size, G.n_policies);
@@ -1336,15 +1501,15 @@ status_summary(void)
 	    "status: %zu devices (unknown %zu, pending %zu, enforced %zu, quarantined %zu, "
 	    "updating %zu, decommissioned %zu); %zu MUD URLs (%zu good, %zu failing); "
 	    "generation %" PRIu64 ", %s, %s; loads %" PRIu64 " binds %" PRIu64
-	    " set-states %" PRIu64 " releases %" PRIu64 " refused %" PRIu64
+	    " set-states %" PRIu64 " unbinds %" PRIu64 " releases %" PRIu64 " refused %" PRIu64
 	    "; punts dhcpv4 %" PRIu64 " dhcpv6 %" PRIu64 " lldp %" PRIu64 " dns %" PRIu64
-	    " malformed %" PRIu64 "; dnsnames %zu with %zu addresses",
+	    " malformed %" PRIu64 " refused-urls %" PRIu64 "; dnsnames %zu with %zu addresses",
 	    G.lc.n, per_state[0], per_state[1], per_state[2], per_state[3], per_state[4],
 	    per_state[5], G.n_entries, good, failing, ps->generation,
 	    pub_connected(G.pub) ? "connected" : "disconnected",
 	    pub_in_sync(G.pub) ? "in sync" : "syncing", ps->loads, ps->binds, ps->set_states,
-	    ps->releases, ps->refused, G.n_dhcp4, G.n_dhcp6, G.n_lldp, G.n_dns, G.n_bad_frames,
-	    G.dnsn.n_names, addrs);
+	    ps->unbinds, ps->releases, ps->refused, G.n_dhcp4, G.n_dhcp6, G.n_lldp, G.n_dns,
+	    G.n_bad_frames, G.n_refused_urls, G.dnsn.n_names, addrs);
 	for (int r = LC_R_FETCH_FAILED; r < LC_R_MAX; r++)
 		if (G.lc.n_transitions[r])
 			LOG(NOTICE, "main", "status: failures %s: %" PRIu64, lc_reason_id(r),
@@ -1412,6 +1577,45 @@ print_diags(const char *what, const struct mudf_diags *d)
 		LOG(ERR, "config", "%s: %s: %s", what, d->v[i].path, d->v[i].msg);
 }
 
+/*
+ * A static binding the configuration no longer has: the device follows the MUD URL it
+ * announced itself, or stays known without one if it was discovered on the network; a device
+ * only the configuration knew is forgotten and unbound in mudgate-dp. Returns true when d was
+ * removed from the table.
+ */
+static bool
+static_removed(struct lc_device *d)
+{
+	uint8_t mac[6];
+	char m[18];
+
+	memcpy(mac, d->mac, 6);
+	mg_mac_format(mac, m);
+	if (d->announced_url[0]) {
+		char url[LC_URL_MAX + 1];
+		snprintf(url, sizeof(url), "%s", d->announced_url);
+		LOG(NOTICE, "config", "%s: static binding removed; following its announced MUD URL",
+		    m);
+		learn_url(mac, url, (enum lc_source)d->announced_source);
+		return false;
+	}
+	if (d->discovered || d->refused_url[0]) {
+		LOG(NOTICE, "config", "%s: static binding removed; discovered, kept without a MUD URL",
+		    m);
+		d->mud_url[0] = 0;
+		d->source = LC_SRC_NONE;
+		schedule_changed(true);
+		dev_eval(d);
+		return false;
+	}
+	LOG(NOTICE, "config", "%s: static binding removed: device forgotten and unbound", m);
+	lc_remove(&G.lc, mac);
+	if (G.pub)
+		pub_forget(G.pub, mac);
+	schedule_changed(true); /* model / manufacturer sets may lose its addresses */
+	return true;
+}
+
 /* The apply step of a configuration transaction (SIGHUP, NETCONF): nothing here fails. */
 static void
 config_install(struct cfg *next, struct fetch_ctx *f, struct dnsr *dns, const char *what)
@@ -1430,7 +1634,20 @@ config_install(struct cfg *next, struct fetch_ctx *f, struct dnsr *dns, const ch
 	G.dnsn.max_addrs = G.cfg->dns_max_addrs;
 	LOG(NOTICE, "config", "%s: configuration applied; MUD files are fetched and checked again",
 	    what);
+	/* publish refusals are judged again under the new configuration */
+	for (size_t i = 0; i < G.n_entries; i++)
+		G.entries[i]->pub_refused = false; /* first_tag is 0 already: a new policy again */
+	for (size_t i = 0; i < G.lc.n;) {
+		struct lc_device *d = &G.lc.v[i];
+		d->bind_refused = false;
+		if (d->source == LC_SRC_STATIC && !cfg_static_url(G.cfg, d->mac) &&
+		    static_removed(d))
+			continue;
+		i++;
+	}
 	apply_statics();
+	for (size_t i = 0; i < G.lc.n; i++)
+		dev_eval(&G.lc.v[i]);
 	for (size_t i = 0; i < G.n_entries; i++)
 		entry_schedule(G.entries[i], 0);
 	schedule_changed(true);
@@ -1490,9 +1707,11 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 static void
 on_tick(evutil_socket_t fd, short what, void *arg)
 {
+	/* queries first: an address expiring now and renewed by the answer within the batch
+	 * window leaves the set, hence the image, unchanged */
+	resolve_due();
 	if (dnsn_expire(&G.dnsn, mono_now()))
 		schedule_changed(true);
-	resolve_due();
 }
 
 static int
@@ -1605,7 +1824,11 @@ gated_run(const struct gated_opts *o)
 	restore_devices();
 	apply_statics();
 	struct pub_events pe = {
-		.punt = on_punt, .link = on_link, .refused = on_refused, .loaded = on_loaded};
+		.punt = on_punt,
+		.link = on_link,
+		.refused = on_refused,
+		.loaded = on_loaded,
+		.image_refused = on_image_refused};
 	G.pub = pub_create(G.base, o->ctrl, o->state_dir, &pe);
 	if (!G.pub) {
 		LOG(ERR, "publish", "cannot create the control socket client");

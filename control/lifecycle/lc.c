@@ -115,6 +115,18 @@ lc_get_or_add(struct lc_table *t, const uint8_t mac[6], bool *added)
 }
 
 bool
+lc_remove(struct lc_table *t, const uint8_t mac[6])
+{
+	struct lc_device *d = lc_find(t, mac);
+
+	if (!d)
+		return false;
+	memmove(d, d + 1, (size_t)(t->v + t->n - (d + 1)) * sizeof(*d));
+	t->n--;
+	return true;
+}
+
+bool
 lc_set(struct lc_table *t, struct lc_device *d, enum mg_state state, enum lc_reason reason,
        const char *msg)
 {
@@ -164,10 +176,30 @@ device_json(const struct lc_device *d)
 		json_array_append_new(addrs,
 				      json_string(inet_ntop(AF_INET6, d->v6[i], a, sizeof(a))));
 	mg_mac_format(d->mac, mac);
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:I}", "mac", mac, "state",
-			 mg_state_str(d->state), "reason", lc_reason_id(d->reason), "message",
-			 d->msg, "mud-url", d->mud_url, "source", lc_source_str(d->source),
-			 "policy", d->policy, "addresses", addrs, "since", (json_int_t)d->since);
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:I}", "mac", mac, "state",
+			      mg_state_str(d->state), "reason", lc_reason_id(d->reason), "message",
+			      d->msg, "mud-url", d->mud_url, "source", lc_source_str(d->source),
+			      "policy", d->policy, "addresses", addrs, "since",
+			      (json_int_t)d->since);
+	if (j && d->announced_url[0] &&
+	    (json_object_set_new(j, "announced-url", json_string(d->announced_url)) < 0 ||
+	     json_object_set_new(j, "announced-source",
+				 json_string(lc_source_str(d->announced_source))) < 0)) {
+		json_decref(j);
+		return NULL;
+	}
+	if (j && d->discovered && json_object_set_new(j, "discovered", json_true()) < 0) {
+		json_decref(j);
+		return NULL;
+	}
+	if (j && d->refused_url[0] &&
+	    (json_object_set_new(j, "refused-url", json_string(d->refused_url)) < 0 ||
+	     json_object_set_new(j, "refused-reason",
+				 json_string(lc_reason_id(d->refused_reason))) < 0)) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
 }
 
 int
@@ -227,20 +259,28 @@ lc_read_json(struct lc_table *t, const char *path, char *errbuf, size_t errbuf_s
 	json_array_foreach(arr, i, j)
 	{
 		const char *mac = NULL, *state = NULL, *reason = NULL, *msg = "", *url = "",
-			   *src = "none", *pol = "";
+			   *src = "none", *pol = "", *rurl = "", *rreason = "bad-url", *aurl = "",
+			   *asrc = "none";
+		int disc = 0;
 		json_t *addrs = NULL, *a;
 		json_int_t since = 0;
 		uint8_t m[6];
 		size_t k;
 		int st, re, so;
 
-		if (json_unpack(j, "{s:s, s:s, s:s, s?s, s?s, s?s, s?s, s?o, s?I}", "mac", &mac,
-				"state", &state, "reason", &reason, "message", &msg, "mud-url",
-				&url, "source", &src, "policy", &pol, "addresses", &addrs, "since",
-				&since) < 0 ||
+		if (json_unpack(j,
+				"{s:s, s:s, s:s, s?s, s?s, s?s, s?s, s?o, s?I, s?s, s?s, s?s, s?s, "
+				"s?b}",
+				"mac", &mac, "state", &state, "reason", &reason, "message", &msg,
+				"mud-url", &url, "source", &src, "policy", &pol, "addresses",
+				&addrs, "since", &since, "refused-url", &rurl, "refused-reason",
+				&rreason, "announced-url", &aurl, "announced-source", &asrc,
+				"discovered", &disc) < 0 ||
 		    mg_mac_parse(mac, m) < 0 || (st = mg_state_parse(state)) < 0 ||
 		    (re = lc_reason_parse(reason)) < 0 || (so = lc_source_parse(src)) < 0 ||
-		    strlen(url) > LC_URL_MAX || strlen(pol) > LC_URL_MAX)
+		    strlen(url) > LC_URL_MAX || strlen(pol) > LC_URL_MAX ||
+		    strlen(rurl) > LC_URL_MAX || strlen(aurl) > LC_URL_MAX ||
+		    lc_source_parse(asrc) < 0)
 			continue;
 		struct lc_device *d = lc_get_or_add(t, m, NULL);
 		if (!d) {
@@ -253,6 +293,11 @@ lc_read_json(struct lc_table *t, const char *path, char *errbuf, size_t errbuf_s
 		snprintf(d->msg, sizeof(d->msg), "%s", msg);
 		snprintf(d->mud_url, sizeof(d->mud_url), "%s", url);
 		snprintf(d->policy, sizeof(d->policy), "%s", pol);
+		snprintf(d->refused_url, sizeof(d->refused_url), "%s", rurl);
+		d->refused_reason = !strcmp(rreason, "not-https") ? LC_R_NOT_HTTPS : LC_R_BAD_URL;
+		snprintf(d->announced_url, sizeof(d->announced_url), "%s", aurl);
+		d->announced_source = (uint8_t)lc_source_parse(asrc);
+		d->discovered = disc;
 		d->since = (time_t)since;
 		json_array_foreach(addrs, k, a)
 		{

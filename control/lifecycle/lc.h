@@ -41,7 +41,8 @@
 	X(INVALID, "invalid", "MUD file is not valid")                                  \
 	X(URL_MISMATCH, "url-mismatch", "MUD file names another MUD URL")               \
 	X(COMPILE, "compile", "MUD file cannot be compiled exactly")                    \
-	X(PUBLISH, "publish", "fast path refused the policy")
+	X(PUBLISH, "publish", "fast path refused the policy")                           \
+	X(BAD_URL, "bad-url", "announced MUD URL is not a valid https URL")
 
 /* clang-format off */
 enum lc_reason {
@@ -79,6 +80,17 @@ struct lc_device {
 	char mud_url[LC_URL_MAX + 1]; /* "" when none */
 	char policy[LC_URL_MAX + 1];  /* policy it should be bound to, "" for none */
 	char msg[LC_MSG_SIZE];        /* the detail of reason */
+	/* A MUD URL the device announced and discovery refused (not https, not printable, too
+	 * long...), sanitised by disc, "" when none; refused_reason is NOT_HTTPS or BAD_URL. */
+	char refused_url[LC_URL_MAX + 1];
+	uint8_t refused_reason;
+	/* What the device itself announced last (a static binding may have won), and its source;
+	 * discovered: heard of from a punted frame, not only from the configuration. */
+	char announced_url[LC_URL_MAX + 1];
+	uint8_t announced_source;
+	bool discovered;
+	/* The fast path refused the device's binding (reason publish, message in msg). */
+	bool bind_refused;
 	size_t n_v4, n_v6;
 	uint8_t v4[LC_MAX_ADDRS][4];
 	uint8_t v6[LC_MAX_ADDRS][16];
@@ -99,6 +111,10 @@ struct lc_device *lc_find(struct lc_table *t, const uint8_t mac[6]);
 /* The device, added in state unknown / no-mud-url when absent (*added set). NULL: ENOMEM. */
 struct lc_device *lc_get_or_add(struct lc_table *t, const uint8_t mac[6], bool *added);
 
+/* Remove the device of mac (a forgotten static binding). Pointers into the table become
+ * invalid. Returns true when it was there. */
+bool lc_remove(struct lc_table *t, const uint8_t mac[6]);
+
 /*
  * Move d to state with reason and msg (NULL: the reason's text). Returns true when state or
  * reason changed (the caller logs it once), false when nothing but msg changed.
@@ -112,7 +128,9 @@ bool lc_add_addr(struct lc_device *d, uint8_t family, const uint8_t *addr);
 
 /*
  * devices.json: {"devices": [{"mac", "state", "reason", "message", "mud-url", "source",
- * "policy", "addresses": [...], "since"}]}, written atomically (temporary file + rename).
+ * "policy", "addresses": [...], "since"}]}, plus "refused-url" and "refused-reason" when the
+ * device announced a URL that discovery refused, "announced-url" and "announced-source" when
+ * it announced one itself, "discovered" when it was heard of on the network, written atomically (temporary file + rename).
  * Returns 0 or a negative errno.
  */
 int lc_write_json(const struct lc_table *t, const char *path);

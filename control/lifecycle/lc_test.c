@@ -83,8 +83,13 @@ test_json_round_trip(void **state)
 	lc_add_addr(d, MGI_FAMILY_IPV4, v4);
 	lc_add_addr(d, MGI_FAMILY_IPV6, v6);
 	lc_set(&t, d, MG_STATE_ENFORCED, LC_R_OK, NULL);
+	strcpy(d->announced_url, "https://mud.example.com/announced.json");
+	d->announced_source = LC_SRC_LLDP;
+	d->discovered = true;
 	d = lc_get_or_add(&t, mac2, NULL);
 	lc_set(&t, d, MG_STATE_QUARANTINED, LC_R_SIGNATURE, "signature expired: x");
+	strcpy(d->refused_url, "http://mud.example.com/x\"y");
+	d->refused_reason = LC_R_NOT_HTTPS;
 	assert_int_equal(lc_write_json(&t, path), 0);
 
 	/* the document as the lab reads it */
@@ -100,6 +105,12 @@ test_json_round_trip(void **state)
 			    "10.0.0.7");
 	assert_string_equal(json_string_value(json_array_get(json_object_get(d0, "addresses"), 1)),
 			    "fd00::7");
+	assert_null(json_object_get(d0, "refused-url"));
+	json_t *d1 = json_array_get(json_object_get(j, "devices"), 1);
+	assert_string_equal(json_string_value(json_object_get(d1, "refused-url")),
+			    "http://mud.example.com/x\"y");
+	assert_string_equal(json_string_value(json_object_get(d1, "refused-reason")), "not-https");
+	assert_null(json_object_get(d1, "discovered"));
 	json_decref(j);
 
 	lc_table_init(&r);
@@ -109,10 +120,23 @@ test_json_round_trip(void **state)
 	assert_int_equal(d->state, MG_STATE_QUARANTINED);
 	assert_int_equal(d->reason, LC_R_SIGNATURE);
 	assert_string_equal(d->msg, "signature expired: x");
+	assert_string_equal(d->refused_url, "http://mud.example.com/x\"y");
+	assert_int_equal(d->refused_reason, LC_R_NOT_HTTPS);
+	assert_false(d->discovered);
 	d = lc_find(&r, mac1);
 	assert_string_equal(d->policy, "https://mud.example.com/thermostat.json");
 	assert_int_equal(d->n_v4, 1);
 	assert_int_equal(d->n_v6, 1);
+	assert_string_equal(d->announced_url, "https://mud.example.com/announced.json");
+	assert_int_equal(d->announced_source, LC_SRC_LLDP);
+	assert_true(d->discovered);
+	assert_string_equal(d->refused_url, "");
+	/* forgetting a device keeps the others */
+	assert_true(lc_remove(&r, mac1));
+	assert_false(lc_remove(&r, mac1));
+	assert_int_equal(r.n, 1);
+	assert_non_null(lc_find(&r, mac2));
+	assert_null(lc_find(&r, mac1));
 	lc_table_fini(&r);
 	lc_table_fini(&t);
 
@@ -134,6 +158,8 @@ test_reason_ids(void **state)
 	for (int r = 0; r < LC_R_MAX; r++)
 		assert_int_equal(lc_reason_parse(lc_reason_id(r)), r);
 	assert_string_equal(lc_reason_id(LC_R_TLS), "tls");
+	assert_string_equal(lc_reason_id(LC_R_BAD_URL), "bad-url");
+	assert_string_equal(lc_reason_id(LC_R_PUBLISH), "publish");
 	assert_int_equal(lc_reason_parse("nope"), -EINVAL);
 }
 

@@ -800,6 +800,47 @@ check_matches(struct jctx *j, json_t *m)
 	}
 }
 
+/*
+ * libyang 2.1.30 crashes (a NULL dereference in lysc_node_when) validating an empty eth, ipv4
+ * or ipv6 match container: their choice cases carry `when` conditions. An empty container
+ * only says "a frame of this family". Where the ACL's own type names exactly that family the
+ * container adds nothing, and it is removed before libyang sees it. In any other ACL type
+ * removing it would widen the ACE, so the file is rejected with the reason instead.
+ */
+static void
+check_empty_family(struct jctx *j, json_t *m, json_t *acl)
+{
+	static const char qual[] = "ietf-access-control-list:";
+	static const struct {
+		const char *member, *type;
+	} fam[] = {
+		{"eth", "eth-acl-type"},
+		{"ipv4", "ipv4-acl-type"},
+		{"ipv6", "ipv6-acl-type"},
+	};
+	json_t *type = json_object_get(acl, "type");
+	const char *t = json_is_string(type) ? json_string_value(type) : "";
+
+	if (!strncmp(t, qual, sizeof(qual) - 1))
+		t += sizeof(qual) - 1;
+	for (size_t i = 0; i < sizeof(fam) / sizeof(fam[0]); i++) {
+		json_t *v = json_object_get(m, fam[i].member);
+		size_t old;
+
+		if (!json_is_object(v) || json_object_size(v) > 0)
+			continue;
+		old = jp_push(j, "/%s", fam[i].member);
+		if (!strcmp(t, fam[i].type))
+			json_object_del(m, fam[i].member);
+		else
+			jerr(j,
+			     "empty '%s' match in an ACL of type '%s' cannot be validated (name a "
+			     "header field, or use an ACL of type '%s')",
+			     fam[i].member, t, fam[i].type);
+		jp_pop(j, old);
+	}
+}
+
 /* An ipv4-acl-type / ipv6-acl-type ACL whose ACEs match on eth (mudgee) is a mixed ACL. */
 static void
 check_mixed_type(struct jctx *j, json_t *acl, json_t *aces)
@@ -877,6 +918,7 @@ check_acl(struct jctx *j, json_t *acl)
 			size_t old3 = jp_push(j, "/matches");
 
 			check_matches(j, m);
+			check_empty_family(j, m, acl);
 			jp_pop(j, old3);
 		}
 		jp_pop(j, old2);

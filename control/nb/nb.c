@@ -72,21 +72,22 @@ nb_errors_fini(struct nb_errors *e)
 static int
 load_modules(struct ly_ctx *ctx, char **errmsg)
 {
-	static const char *nc_features[] = {"writable-running", "candidate", "rollback-on-error",
-					    "validate", "startup", "xpath", NULL};
+	static const char *nc_features[] = {"writable-running",
+					    "candidate",
+					    "rollback-on-error",
+					    "validate",
+					    "startup",
+					    "xpath",
+					    NULL};
 	static const char *all[] = {"*", NULL};
 	static const struct {
 		const char *name;
 		const char **features;
 	} mods[] = {
-		{"ietf-netconf", nc_features},
-		{"ietf-netconf-with-defaults", all},
-		{"ietf-netconf-monitoring", all},
-		{"ietf-netconf-notifications", all},
-		{"notifications", all},
-		{"nc-notifications", all},
-		{"ietf-yang-library", all},
-		{"mudgate", all},
+		{"ietf-netconf", nc_features},    {"ietf-netconf-with-defaults", all},
+		{"ietf-netconf-monitoring", all}, {"ietf-netconf-notifications", all},
+		{"notifications", all},           {"nc-notifications", all},
+		{"ietf-yang-library", all},       {"mudgate", all},
 	};
 
 	for (size_t i = 0; i < sizeof(mods) / sizeof(mods[0]); i++)
@@ -170,8 +171,7 @@ pubkey_cb(const struct nc_session *session, ssh_key key, void *user_data)
 	for (size_t i = 0; i < nb->n_keys; i++)
 		if (!ssh_key_cmp(key, nb->keys[i], SSH_KEY_CMP_PUBLIC))
 			return 0;
-	LOG("public key of '%s' from %s not authorised", nb->user,
-	    nc_session_get_host(session));
+	LOG("public key of '%s' from %s not authorised", nb->user, nc_session_get_host(session));
 	return 1;
 }
 
@@ -235,8 +235,7 @@ get_schema_cb(struct lyd_node *rpc, struct nc_session *session)
 	LYS_OUTFORMAT of = LYS_OUT_YANG;
 	char *text = NULL;
 
-	LY_LIST_FOR(lyd_child(rpc), c)
-	{
+	LY_LIST_FOR (lyd_child(rpc), c) {
 		if (!strcmp(LYD_NAME(c), "identifier"))
 			id = lyd_get_value(c);
 		else if (!strcmp(LYD_NAME(c), "version"))
@@ -327,7 +326,8 @@ poll_all(struct nb *nb)
 		}
 		/* sessions killed by kill-session are marked invalid: drop them now */
 		for (size_t i = 0; i < NB_MAX_SESSIONS; i++)
-			if (nb->sess[i].s && nc_session_get_status(nb->sess[i].s) != NC_STATUS_RUNNING)
+			if (nb->sess[i].s &&
+			    nc_session_get_status(nb->sess[i].s) != NC_STATUS_RUNNING)
 				sess_drop(nb, &nb->sess[i]);
 	}
 }
@@ -404,7 +404,8 @@ on_accept(evutil_socket_t fd, short what, void *arg)
 	r = nc_accept(0, &s);
 	if (r != NC_MSG_HELLO) {
 		if (r == NC_MSG_ERROR || r == NC_MSG_BAD_HELLO)
-			LOG("connection refused during SSH or hello (%s)", r == NC_MSG_ERROR ? "error" : "bad hello");
+			LOG("connection refused during SSH or hello (%s)",
+			    r == NC_MSG_ERROR ? "error" : "bad hello");
 		return;
 	}
 	for (size_t i = 0; i < NB_MAX_SESSIONS; i++)
@@ -413,8 +414,8 @@ on_accept(evutil_socket_t fd, short what, void *arg)
 			break;
 		}
 	if (!ss) {
-		LOG("session of '%s' from %s refused: %d sessions open",
-		    nc_session_get_username(s), nc_session_get_host(s), NB_MAX_SESSIONS);
+		LOG("session of '%s' from %s refused: %d sessions open", nc_session_get_username(s),
+		    nc_session_get_host(s), NB_MAX_SESSIONS);
 		nc_session_free(s, NULL);
 		return;
 	}
@@ -454,7 +455,8 @@ listen_fd(uint16_t port)
 			continue;
 		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &al) < 0 || !acc)
 			continue;
-		if ((ss.ss_family == AF_INET && ntohs(((struct sockaddr_in *)&ss)->sin_port) == port) ||
+		if ((ss.ss_family == AF_INET &&
+		     ntohs(((struct sockaddr_in *)&ss)->sin_port) == port) ||
 		    (ss.ss_family == AF_INET6 &&
 		     ntohs(((struct sockaddr_in6 *)&ss)->sin6_port) == port)) {
 			found = fd;
@@ -476,7 +478,8 @@ rpc_kill(struct nb *nb, struct lyd_node *rpc, struct nc_session *s)
 	lyd_find_path(rpc, "session-id", 0, &c);
 	id = c ? (uint32_t)strtoul(lyd_get_value(c), NULL, 10) : 0;
 	if (id == nc_session_get_id(s))
-		return nb_reply_msg(nb, NC_ERR_INVALID_VALUE, "/ietf-netconf:kill-session/session-id",
+		return nb_reply_msg(nb, NC_ERR_INVALID_VALUE,
+				    "/ietf-netconf:kill-session/session-id",
 				    "a session cannot kill itself; use close-session");
 	for (size_t i = 0; i < NB_MAX_SESSIONS; i++) {
 		struct nc_session *k = nb->sess[i].s;
@@ -504,8 +507,7 @@ rpc_subscribe(struct nb *nb, struct lyd_node *rpc, struct nc_session *s)
 	if (ss->subscribed)
 		return nb_reply_msg(nb, NC_ERR_IN_USE, NULL,
 				    "this session already has a subscription");
-	LY_LIST_FOR(lyd_child(rpc), c)
-	{
+	LY_LIST_FOR (lyd_child(rpc), c) {
 		if (!strcmp(LYD_NAME(c), "stream") && strcmp(lyd_get_value(c), "NETCONF"))
 			return nb_reply_msg(nb, NC_ERR_INVALID_VALUE,
 					    "/notifications:create-subscription/stream",
@@ -550,9 +552,10 @@ rpc_own(struct nb *nb, struct lyd_node *rpc)
 	}
 	if (!e.n)
 		nb_error_add(&e, NULL, "%s: %s", LYD_NAME(rpc), strerror(-rc));
-	r = nb_reply_errors(nb, rc == -ENOENT ? NC_ERR_DATA_MISSING
-					      : rc == -EINVAL ? NC_ERR_INVALID_VALUE
-							      : NC_ERR_OP_FAILED,
+	r = nb_reply_errors(nb,
+			    rc == -ENOENT   ? NC_ERR_DATA_MISSING
+			    : rc == -EINVAL ? NC_ERR_INVALID_VALUE
+					    : NC_ERR_OP_FAILED,
 			    &e);
 	nb_errors_fini(&e);
 	return r;
@@ -612,11 +615,11 @@ nb_notify(struct nb *nb, const struct lyd_node *notif)
 		struct nb_sess *ss = &nb->sess[i];
 		struct lyd_node *sel = NULL, *dup = NULL;
 		struct nc_server_notif *nf;
-		if (!ss->s || !ss->subscribed ||
-		    nc_session_get_status(ss->s) != NC_STATUS_RUNNING)
+		if (!ss->s || !ss->subscribed || nc_session_get_status(ss->s) != NC_STATUS_RUNNING)
 			continue;
 		if (ss->notif_filter || ss->notif_xpath) {
-			if (nb_filter(nb, notif, ss->notif_filter, ss->notif_xpath, &sel) < 0 || !sel)
+			if (nb_filter(nb, notif, ss->notif_filter, ss->notif_xpath, &sel) < 0 ||
+			    !sel)
 				continue;
 			lyd_free_all(sel);
 		}
@@ -666,10 +669,11 @@ nb_init(struct event_base *base, struct ly_ctx *ctx, const struct nb_opts *o,
 	*errmsg = NULL;
 	if (nb_self || !o->user || !o->state_dir || !o->startup_path ||
 	    (!o->password_hash && !o->authorized_keys)) {
-		if (asprintf(errmsg, "%s", nb_self ? "NETCONF server already running"
-						   : "NETCONF needs a user, a password hash or "
-						     "authorized keys, a state directory and a "
-						     "startup file") < 0)
+		if (asprintf(errmsg, "%s",
+			     nb_self ? "NETCONF server already running"
+				     : "NETCONF needs a user, a password hash or "
+				       "authorized keys, a state directory and a "
+				       "startup file") < 0)
 			*errmsg = NULL;
 		errno = EINVAL;
 		return NULL;

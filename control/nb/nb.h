@@ -88,12 +88,12 @@ struct nb_ops {
 };
 
 struct nb_opts {
-	const char *address;       /* listening address, e.g. "127.0.0.1" or "::" */
-	uint16_t port;             /* 830 by default */
-	const char *state_dir;     /* STATE: host key and datastores under STATE/netconf */
-	const char *startup_path;  /* the startup datastore (the daemon's startup file) */
-	const char *user;          /* the one NETCONF user */
-	const char *password_hash; /* crypt(3) hash of its password, NULL: no password auth */
+	const char *address;         /* listening address, e.g. "127.0.0.1" or "::" */
+	uint16_t port;               /* 830 by default */
+	const char *state_dir;       /* STATE: host key and datastores under STATE/netconf */
+	const char *startup_path;    /* the startup datastore (the daemon's startup file) */
+	const char *user;            /* the one NETCONF user */
+	const char *password_hash;   /* crypt(3) hash of its password, NULL: no password auth */
 	const char *authorized_keys; /* OpenSSH authorized_keys file, NULL: no public-key auth */
 };
 

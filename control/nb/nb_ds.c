@@ -42,9 +42,8 @@ struct rerrs {
 	size_t n;
 };
 
-static void
-rerr_add(struct rerrs *r, NC_ERR tag, const char *path, const char *apptag, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+static void rerr_add(struct rerrs *r, NC_ERR tag, const char *path, const char *apptag,
+		     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 static void
 rerr_add(struct rerrs *r, NC_ERR tag, const char *path, const char *apptag, const char *fmt, ...)
@@ -186,10 +185,10 @@ ly_errors(struct nb *nb, struct rerrs *r, NC_ERR dflt)
 			tag = NC_ERR_DATA_MISSING;
 		else if (strstr(m, "Mandatory node") || strstr(m, "Mandatory choice"))
 			tag = NC_ERR_DATA_MISSING;
-		else if (apptag && (!strcmp(apptag, "must-violation") ||
-				    !strcmp(apptag, "data-not-unique") ||
-				    !strcmp(apptag, "too-many-elements") ||
-				    !strcmp(apptag, "too-few-elements")))
+		else if (apptag &&
+			 (!strcmp(apptag, "must-violation") || !strcmp(apptag, "data-not-unique") ||
+			  !strcmp(apptag, "too-many-elements") ||
+			  !strcmp(apptag, "too-few-elements")))
 			tag = NC_ERR_OP_FAILED;
 		else if (strstr(m, "Duplicate instance"))
 			tag = NC_ERR_OP_FAILED;
@@ -282,8 +281,7 @@ save(struct nb *nb, enum nb_ds ds)
 }
 
 static int
-parse_file(struct nb *nb, const char *path, bool validate, struct lyd_node **out,
-	   struct rerrs *r)
+parse_file(struct nb *nb, const char *path, bool validate, struct lyd_node **out, struct rerrs *r)
 {
 	struct lyd_node *t = NULL;
 
@@ -366,8 +364,7 @@ ds_arg(const struct lyd_node *rpc, const char *which, const struct lyd_node **co
 		*config = NULL;
 	if (lyd_find_path(rpc, which, 0, &w) || !w)
 		return -1;
-	LY_LIST_FOR(lyd_child(w), c)
-	{
+	LY_LIST_FOR (lyd_child(w), c) {
 		const char *n = LYD_NAME(c);
 		if (!strcmp(n, "running"))
 			return NB_DS_RUNNING;
@@ -494,9 +491,9 @@ has_content(const struct lyd_node *n)
 {
 	const struct lyd_node *c;
 
-	LY_LIST_FOR(lyd_child(n), c)
-	if (!lysc_is_key(c->schema))
-		return true;
+	LY_LIST_FOR (lyd_child(n), c)
+		if (!lysc_is_key(c->schema))
+			return true;
 	return false;
 }
 
@@ -511,8 +508,8 @@ free_node(struct lyd_node *m, struct lyd_node **first)
 /* Apply the edit node e under parent (NULL: top level, list *first). Errors go to r; returns
  * 0, or -EINVAL when an operation failed. */
 static int
-edit_node(struct nb *nb, struct lyd_node *parent, struct lyd_node **first,
-	  const struct lyd_node *e, enum edit_op dflt, struct rerrs *r)
+edit_node(struct nb *nb, struct lyd_node *parent, struct lyd_node **first, const struct lyd_node *e,
+	  enum edit_op dflt, struct rerrs *r)
 {
 	struct lyd_node *m = NULL, *sib = parent ? lyd_child(parent) : *first;
 	enum edit_op op;
@@ -528,7 +525,10 @@ edit_node(struct nb *nb, struct lyd_node *parent, struct lyd_node **first,
 		free(p);
 		return -EINVAL;
 	}
-	if (sib)
+	/* a leaf is the same node whatever its value; lyd_find_sibling_first() compares values */
+	if (sib && e->schema->nodetype == LYS_LEAF)
+		lyd_find_sibling_val(sib, e->schema, NULL, 0, &m);
+	else if (sib)
 		lyd_find_sibling_first(sib, e, &m);
 	exists = m && !(m->flags & LYD_DEFAULT);
 	switch (op) {
@@ -586,7 +586,8 @@ edit_node(struct nb *nb, struct lyd_node *parent, struct lyd_node **first,
 		struct lyd_node *dup = NULL;
 		if (lyd_dup_single(e, NULL, LYD_DUP_NO_META, &dup))
 			return -ENOMEM;
-		if (parent ? lyd_insert_child(parent, dup) : lyd_insert_sibling(*first, dup, first)) {
+		if (parent ? lyd_insert_child(parent, dup)
+			   : lyd_insert_sibling(*first, dup, first)) {
 			lyd_free_tree(dup);
 			return -ENOMEM;
 		}
@@ -595,8 +596,7 @@ edit_node(struct nb *nb, struct lyd_node *parent, struct lyd_node **first,
 	}
 	m->flags &= ~LYD_DEFAULT;
 	const struct lyd_node *c;
-	LY_LIST_FOR(lyd_child(e), c)
-	{
+	LY_LIST_FOR (lyd_child(e), c) {
 		if (edit_node(nb, m, NULL, c, op, r) < 0)
 			rc = -EINVAL;
 	}
@@ -712,8 +712,7 @@ nb_rpc_edit(struct nb *nb, struct lyd_node *rpc, struct nc_session *s)
 				    "edit-config targets running or candidate");
 	if (locked_by_other(nb, ds, s))
 		return in_use(nb, ds);
-	LY_LIST_FOR(lyd_child(rpc), c)
-	{
+	LY_LIST_FOR (lyd_child(rpc), c) {
 		const char *n = LYD_NAME(c), *v = lyd_get_value(c);
 		if (!strcmp(n, "default-operation")) {
 			if (!strcmp(v, "replace"))
@@ -728,7 +727,8 @@ nb_rpc_edit(struct nb *nb, struct lyd_node *rpc, struct nc_session *s)
 			config = c;
 		} else if (!strcmp(n, "url")) {
 			return nb_reply_msg(nb, NC_ERR_OP_NOT_SUPPORTED,
-					    "/ietf-netconf:edit-config/url", ":url is not supported");
+					    "/ietf-netconf:edit-config/url",
+					    ":url is not supported");
 		}
 	}
 	if (!config)
@@ -799,8 +799,7 @@ source_tree(struct nb *nb, struct lyd_node *rpc, struct lyd_node **tree, int *sr
 		if (parse_config(nb, config, false, tree, &r) < 0)
 			return reply_rerrs(nb, &r);
 		for (struct lyd_node *n = *tree, *c; n; n = n->next)
-			LYD_TREE_DFS_BEGIN(n, c)
-			{
+			LYD_TREE_DFS_BEGIN (n, c) {
 				if (nb_meta_value(c, "operation")) {
 					char *p = lyd_path(c, LYD_PATH_STD, NULL, 0);
 					rerr_add(&r, NC_ERR_BAD_ATTR, p, NULL,
@@ -913,10 +912,10 @@ nb_rpc_commit(struct nb *nb, struct lyd_node *rpc, struct nc_session *s)
 	struct rerrs r = {0};
 	const struct lyd_node *c;
 
-	LY_LIST_FOR(lyd_child(rpc), c)
-	if (!strcmp(LYD_NAME(c), "confirmed"))
-		return nb_reply_msg(nb, NC_ERR_OP_NOT_SUPPORTED, NULL,
-				    "confirmed commit is not supported");
+	LY_LIST_FOR (lyd_child(rpc), c)
+		if (!strcmp(LYD_NAME(c), "confirmed"))
+			return nb_reply_msg(nb, NC_ERR_OP_NOT_SUPPORTED, NULL,
+					    "confirmed commit is not supported");
 	if (locked_by_other(nb, NB_DS_RUNNING, s))
 		return in_use(nb, NB_DS_RUNNING);
 	if (nb->candidate && lyd_dup_siblings(nb->candidate, NULL, LYD_DUP_RECURSIVE, &tree))
@@ -973,7 +972,8 @@ nb_rpc_lock(struct nb *nb, struct lyd_node *rpc, struct nc_session *s, bool lock
 		}
 		if (ds == NB_DS_CANDIDATE && nb->candidate_dirty) {
 			struct lyd_node *e = nc_err(nb->ctx, NC_ERR_LOCK_DENIED, 0);
-			nc_err_set_msg(e, "candidate has uncommitted changes; commit or discard them",
+			nc_err_set_msg(e,
+				       "candidate has uncommitted changes; commit or discard them",
 				       "en");
 			return nc_server_reply_err(e);
 		}
@@ -1007,8 +1007,8 @@ node_module(struct nb *nb, const struct lyd_node *n)
 		return n->schema->module->name;
 	const struct lyd_node_opaq *o = (const struct lyd_node_opaq *)n;
 	if (o->format == LY_VALUE_XML && o->name.module_ns) {
-		const struct lys_module *m = ly_ctx_get_module_implemented_ns(nb->ctx,
-									      o->name.module_ns);
+		const struct lys_module *m =
+			ly_ctx_get_module_implemented_ns(nb->ctx, o->name.module_ns);
 		return m ? m->name : NULL;
 	}
 	return o->name.module_name;
@@ -1068,8 +1068,7 @@ subtree_paths(struct nb *nb, const struct lyd_node *f, const char *prefix, struc
 		free(preds);
 		return 0; /* unknown namespace: selects nothing */
 	}
-	LY_LIST_FOR(lyd_child(f), c)
-	{
+	LY_LIST_FOR (lyd_child(f), c) {
 		const char *cm = node_module(nb, c);
 		if (lyd_child(c) || blank(lyd_get_value(c))) {
 			more = true;
@@ -1095,8 +1094,7 @@ subtree_paths(struct nb *nb, const struct lyd_node *f, const char *prefix, struc
 		free(base);
 		return rc;
 	}
-	LY_LIST_FOR(lyd_child(f), c)
-	{
+	LY_LIST_FOR (lyd_child(f), c) {
 		const char *cm = node_module(nb, c);
 		if (!cm)
 			continue;
@@ -1191,8 +1189,8 @@ add_state(struct nb *nb, struct lyd_node **data)
 	    LY_SUCCESS)
 		lyd_insert_sibling(*data, yl, data);
 	/* ietf-netconf-monitoring: what get-schema serves */
-	const struct lys_module *mon = ly_ctx_get_module_implemented(nb->ctx,
-								     "ietf-netconf-monitoring");
+	const struct lys_module *mon =
+		ly_ctx_get_module_implemented(nb->ctx, "ietf-netconf-monitoring");
 	if (mon && lyd_new_inner(NULL, mon, "netconf-state", 0, &nm) == LY_SUCCESS) {
 		uint32_t idx = 0;
 		const struct lys_module *m;
@@ -1227,9 +1225,10 @@ add_state(struct nb *nb, struct lyd_node **data)
 			 "mudgated events: device state changes, MUD fetch and verification "
 			 "failures",
 			 0, &st) == LY_SUCCESS) {
-		lyd_new_path(st, NULL,
-			     "/nc-notifications:netconf/streams/stream[name='NETCONF']/replaySupport",
-			     buf, 0, NULL);
+		lyd_new_path(
+			st, NULL,
+			"/nc-notifications:netconf/streams/stream[name='NETCONF']/replaySupport",
+			buf, 0, NULL);
 		lyd_insert_sibling(*data, st, data);
 	}
 }
@@ -1248,11 +1247,9 @@ nb_rpc_get(struct nb *nb, struct lyd_node *rpc, struct nc_session *s, bool confi
 		ds = ds_arg(rpc, "source", NULL);
 		if (ds < 0 || ds >= NB_DS_COUNT)
 			return nb_reply_msg(nb, NC_ERR_INVALID_VALUE,
-					    "/ietf-netconf:get-config/source",
-					    "no such datastore");
+					    "/ietf-netconf:get-config/source", "no such datastore");
 	}
-	LY_LIST_FOR(lyd_child(rpc), c)
-	{
+	LY_LIST_FOR (lyd_child(rpc), c) {
 		if (!strcmp(LYD_NAME(c), "filter")) {
 			const char *type = nb_meta_value(c, "type");
 			if (type && !strcmp(type, "xpath")) {

@@ -65,8 +65,8 @@ void nb_ds_release(struct nb *nb, uint32_t sid);
 int nb_filter(struct nb *nb, const struct lyd_node *data, const struct lyd_node *filter,
 	      const char *xpath, struct lyd_node **out);
 struct nc_server_reply *nb_reply_errors(struct nb *nb, NC_ERR tag, const struct nb_errors *e);
-struct nc_server_reply *nb_reply_msg(struct nb *nb, NC_ERR tag, const char *path,
-				     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+struct nc_server_reply *nb_reply_msg(struct nb *nb, NC_ERR tag, const char *path, const char *fmt,
+				     ...) __attribute__((format(printf, 4, 5)));
 void nb_errors_fini(struct nb_errors *e);
 /* XML-prefixed xpath of a filter into module-name form when the prefixes are namespaces the
  * client declared; returns a malloc'd copy. */

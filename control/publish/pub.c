@@ -23,6 +23,7 @@ struct req {
 	struct pub_binding b;
 	void *image; /* LOAD_IMAGE: the blob sent (gen 0) */
 	size_t image_size;
+	uint64_t tag; /* LOAD_IMAGE: the caller's tag of image */
 	struct req *next;
 };
 
@@ -45,6 +46,7 @@ struct pub {
 
 	void *desired;
 	size_t desired_size;
+	uint64_t desired_tag, loaded_tag;
 	struct pub_binding *want;
 	size_t n_want;
 
@@ -58,6 +60,10 @@ struct pub {
 
 	struct pub_binding *mirror;
 	size_t n_mirror, cap_mirror;
+	struct pub_binding *bad; /* bindings the fast path refused: not sent again */
+	size_t n_bad, cap_bad;
+	struct pub_binding *forget; /* to UNBIND (only mac is used) */
+	size_t n_forget, cap_forget;
 
 	unsigned outstanding; /* sync requests in flight */
 	bool dirty;
@@ -221,6 +227,55 @@ mirror_set(struct pub *p, const struct pub_binding *b)
 	return 0;
 }
 
+/* Find mac in v[0..n), NULL when absent. */
+static struct pub_binding *
+list_find(struct pub_binding *v, size_t n, const uint8_t mac[6])
+{
+	for (size_t i = 0; i < n; i++)
+		if (!memcmp(v[i].mac, mac, 6))
+			return &v[i];
+	return NULL;
+}
+
+/* Add b to a list (replacing the entry of its mac). */
+static int
+list_put(struct pub_binding **v, size_t *n, size_t *cap, const struct pub_binding *b)
+{
+	struct pub_binding *m = list_find(*v, *n, b->mac);
+
+	if (!m) {
+		if (*n == *cap) {
+			size_t c = *cap ? *cap * 2 : 16;
+			struct pub_binding *nv = realloc(*v, c * sizeof(*nv));
+			if (!nv)
+				return -ENOMEM;
+			*v = nv;
+			*cap = c;
+		}
+		m = &(*v)[(*n)++];
+	}
+	*m = *b;
+	return 0;
+}
+
+static void
+list_del(struct pub_binding *v, size_t *n, const uint8_t mac[6])
+{
+	struct pub_binding *m = list_find(v, *n, mac);
+
+	if (m)
+		*m = v[--(*n)];
+}
+
+/* A binding the fast path refused exactly as wanted now. */
+static bool
+refused_before(struct pub *p, const struct pub_binding *w)
+{
+	const struct pub_binding *b = list_find(p->bad, p->n_bad, w->mac);
+
+	return b && b->state == w->state && !strcmp(b->policy, w->policy);
+}
+
 static void
 flush_releases(struct pub *p)
 {
@@ -283,6 +338,7 @@ handle_reply(struct pub *p, struct req *r, const struct mg_ctrl_hdr *h, const ui
 		if (h->type != MG_CTRL_BINDINGS)
 			break;
 		p->n_mirror = 0;
+		p->n_bad = 0; /* a new connection: refused bindings may be tried again */
 		for (uint32_t off = 0; off + sizeof(struct mg_ctrl_bind) <= h->len;) {
 			struct mg_ctrl_bind b;
 			struct pub_binding pb = {0};
@@ -310,21 +366,25 @@ handle_reply(struct pub *p, struct req *r, const struct mg_ctrl_hdr *h, const ui
 			p->failed = r->image;
 			p->failed_size = r->image_size;
 			r->image = NULL;
+			if (p->ev.image_refused)
+				p->ev.image_refused(r->tag, rep.status, reason, p->ev.arg);
 			break;
 		}
 		p->st.loads++;
 		free(p->loaded);
 		p->loaded = r->image;
 		p->loaded_size = r->image_size;
+		p->loaded_tag = r->tag;
 		r->image = NULL;
 		persist_loaded(p, rep.generation);
 		if (p->ev.loaded)
-			p->ev.loaded(rep.generation, p->loaded_size, p->ev.arg);
+			p->ev.loaded(rep.generation, p->loaded_size, r->tag, p->ev.arg);
 		break;
 	case MG_CTRL_BIND:
 	case MG_CTRL_SET_STATE:
 		if (rep.status < 0) {
 			snprintf(what, sizeof(what), "%s %s", mg_ctrl_type_str(r->type), mac);
+			list_put(&p->bad, &p->n_bad, &p->cap_bad, &r->b);
 			refused(p, what, r->b.mac, rep.status, reason);
 			break;
 		}
@@ -333,6 +393,15 @@ handle_reply(struct pub *p, struct req *r, const struct mg_ctrl_hdr *h, const ui
 		else
 			p->st.set_states++;
 		mirror_set(p, &r->b);
+		break;
+	case MG_CTRL_UNBIND:
+		/* refused means "not bound": either way the fast path no longer has it */
+		list_del(p->mirror, &p->n_mirror, r->b.mac);
+		list_del(p->forget, &p->n_forget, r->b.mac);
+		if (rep.status == 0) {
+			p->st.unbinds++;
+			p->n_bad = 0; /* a slot was freed: refused bindings may fit now */
+		}
 		break;
 	case MG_CTRL_RELEASE:
 		if (rep.status == 0)
@@ -485,6 +554,9 @@ run_sync(struct pub *p)
 		return;
 	}
 	p->dirty = false;
+	if (p->desired && p->loaded && p->loaded_size == p->desired_size &&
+	    !memcmp(p->loaded, p->desired, p->desired_size))
+		p->loaded_tag = p->desired_tag;
 	if (p->desired &&
 	    (!p->loaded || p->loaded_size != p->desired_size ||
 	     memcmp(p->loaded, p->desired, p->desired_size)) &&
@@ -500,6 +572,7 @@ run_sync(struct pub *p)
 				r->sync = true;
 				r->image = copy;
 				r->image_size = p->desired_size;
+				r->tag = p->desired_tag;
 				p->outstanding++;
 			} else {
 				free(copy);
@@ -510,6 +583,8 @@ run_sync(struct pub *p)
 		const struct pub_binding *w = &p->want[i];
 		struct pub_binding *m = mirror_find(p, w->mac);
 		struct req *r = NULL;
+		if (refused_before(p, w))
+			continue;
 		if (!m || strcmp(m->policy, w->policy)) {
 			struct mg_ctrl_bind b = {.state = w->state,
 						 .name_len = (uint16_t)strlen(w->policy)};
@@ -526,13 +601,29 @@ run_sync(struct pub *p)
 			p->outstanding++;
 		}
 	}
+	for (size_t i = 0; i < p->n_forget;) {
+		const struct pub_binding *f = &p->forget[i];
+		if (!mirror_find(p, f->mac)) { /* not in the fast path: nothing to undo */
+			p->forget[i] = p->forget[--p->n_forget];
+			continue;
+		}
+		struct mg_ctrl_mac m = {{0}};
+		memcpy(m.mac, f->mac, 6);
+		struct req *r = send_req(p, MG_CTRL_UNBIND, &m, sizeof(m), NULL, 0);
+		if (r) {
+			r->sync = true;
+			memcpy(r->b.mac, f->mac, 6);
+			p->outstanding++;
+		}
+		i++;
+	}
 	if (!p->outstanding)
 		flush_releases(p);
 }
 
 int
-pub_set_desired(struct pub *p, void *image, size_t image_size, const struct pub_binding *b,
-		size_t n)
+pub_set_desired(struct pub *p, void *image, size_t image_size, uint64_t tag,
+		const struct pub_binding *b, size_t n)
 {
 	struct pub_binding *w = malloc((n ? n : 1) * sizeof(*w));
 
@@ -544,13 +635,42 @@ pub_set_desired(struct pub *p, void *image, size_t image_size, const struct pub_
 	free(p->want);
 	p->want = w;
 	p->n_want = n;
+	for (size_t i = 0; i < n; i++) {
+		list_del(p->forget, &p->n_forget, b[i].mac);
+		/* a binding wanted differently from the one refused is worth a try */
+		if (list_find(p->bad, p->n_bad, b[i].mac) && !refused_before(p, &b[i]))
+			list_del(p->bad, &p->n_bad, b[i].mac);
+	}
 	if (image) {
 		free(p->desired);
 		p->desired = image;
 		p->desired_size = image_size;
+		p->desired_tag = tag;
 	}
 	run_sync(p);
 	return 0;
+}
+
+int
+pub_forget(struct pub *p, const uint8_t mac[6])
+{
+	struct pub_binding f = {{0}};
+
+	memcpy(f.mac, mac, 6);
+	for (size_t i = 0; i < p->n_want; i++)
+		if (!memcmp(p->want[i].mac, mac, 6))
+			p->want[i] = p->want[--p->n_want];
+	list_del(p->bad, &p->n_bad, mac);
+	if (list_put(&p->forget, &p->n_forget, &p->cap_forget, &f) < 0)
+		return -ENOMEM;
+	run_sync(p);
+	return 0;
+}
+
+uint64_t
+pub_loaded_tag(const struct pub *p)
+{
+	return p->loaded_tag;
 }
 
 int
@@ -589,13 +709,15 @@ pub_connected(const struct pub *p)
 bool
 pub_in_sync(const struct pub *p)
 {
-	if (!p->ready || p->outstanding || p->dirty)
+	if (!p->ready || p->outstanding || p->dirty || p->n_forget)
 		return false;
 	if (p->desired && (!p->loaded || p->loaded_size != p->desired_size ||
 			   memcmp(p->loaded, p->desired, p->desired_size)))
 		return false;
 	for (size_t i = 0; i < p->n_want; i++) {
 		const struct pub_binding *m = mirror_find((struct pub *)p, p->want[i].mac);
+		if (refused_before((struct pub *)p, &p->want[i]))
+			continue;
 		if (!m || m->state != p->want[i].state || strcmp(m->policy, p->want[i].policy))
 			return false;
 	}
@@ -660,6 +782,8 @@ pub_destroy(struct pub *p)
 	free(p->failed);
 	free(p->cand);
 	free(p->mirror);
+	free(p->bad);
+	free(p->forget);
 	free(p->rel);
 	free(p);
 }

@@ -11,7 +11,11 @@
  *     KEEP_BINDINGS, so the running image is replaced atomically and never unloaded first;
  *   - BIND for a device whose policy differs or that the fast path does not know,
  *     SET_STATE when only the state differs. Bindings the control plane does not know are
- *     left alone.
+ *     left alone, except those it asks to forget (pub_forget: UNBIND).
+ * A binding the fast path refused is not sent again until it changes (or the connection is
+ * made again, or an UNBIND frees a slot); an image it refused is not sent again until it
+ * changes. Each desired image carries the caller's tag, reported back when it is loaded or
+ * refused, so the caller knows which of its images the fast path judged.
  * Requests go in order on one connection, so a BIND after the LOAD that brings its policy
  * is applied after it, and a RELEASE queued with pub_release_after_sync() leaves after the
  * image that makes a held DNS answer enforceable.
@@ -51,13 +55,16 @@ struct pub_events {
 	/* A request was refused: what (e.g. "BIND 02:00:00:00:00:01"), status, reason. */
 	void (*refused)(const char *what, const uint8_t *mac, int status, const char *reason,
 			void *arg);
-	/* An image was loaded as generation. */
-	void (*loaded)(uint64_t generation, size_t size, void *arg);
+	/* The image of tag (pub_set_desired) was loaded as generation. */
+	void (*loaded)(uint64_t generation, size_t size, uint64_t tag, void *arg);
+	/* The image of tag was refused (status < 0, mudgate-dp's reason); the fast path keeps the
+	 * image it runs. refused() is called too. */
+	void (*image_refused)(uint64_t tag, int status, const char *reason, void *arg);
 	void *arg;
 };
 
 struct pub_stats {
-	uint64_t loads, binds, set_states, releases, refused, reconnects;
+	uint64_t loads, binds, set_states, unbinds, releases, refused, reconnects;
 	uint64_t generation; /* in force on the fast path, 0 when unknown */
 };
 
@@ -67,11 +74,20 @@ struct pub *pub_create(struct event_base *base, const char *sock_path, const cha
 void pub_destroy(struct pub *p);
 
 /*
- * What the fast path should have. image (8-byte aligned, malloc'd) is taken over; bindings are
- * copied. Synchronisation starts now when connected, else on connect. Returns 0 or -ENOMEM.
+ * What the fast path should have. image (8-byte aligned, malloc'd) is taken over, NULL keeps
+ * the previous one; tag names it in the loaded / image_refused events; bindings are copied.
+ * Synchronisation starts now when connected, else on connect. Returns 0 or -ENOMEM.
  */
-int pub_set_desired(struct pub *p, void *image, size_t image_size, const struct pub_binding *b,
-		    size_t n);
+int pub_set_desired(struct pub *p, void *image, size_t image_size, uint64_t tag,
+		    const struct pub_binding *b, size_t n);
+
+/* Unbind mac in the fast path (UNBIND) at the next synchronisation, and from then on leave it
+ * alone, unless a later pub_set_desired() wants it again. Returns 0 or -ENOMEM. */
+int pub_forget(struct pub *p, const uint8_t mac[6]);
+
+/* The tag of the desired image the fast path runs (loaded, or found identical to what it ran
+ * when the connection was made), 0 when none is known. */
+uint64_t pub_loaded_tag(const struct pub *p);
 
 /* Release a held frame now, or after the synchronisation in progress. */
 int pub_release(struct pub *p, uint64_t hold_id, uint32_t action);

@@ -197,7 +197,8 @@ process_burst(struct dp_worker *w, const struct dp_gen *g, struct txq *q, uint16
 		for (uint16_t i = 0; i < n; i++) {
 			const uint8_t *d = data[i];
 			if (m[i]->nb_segs > 1)
-				d = rte_pktmbuf_read(m[i], 0, RTE_MIN(len[i], (uint32_t)sizeof(scratch)),
+				d = rte_pktmbuf_read(m[i], 0,
+						     RTE_MIN(len[i], (uint32_t)sizeof(scratch)),
 						     scratch);
 			dp_parse(&pk[i], d, len[i]);
 		}

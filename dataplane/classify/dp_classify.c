@@ -6,8 +6,6 @@
 #include <rte_prefetch.h>
 
 #include "dp_classify.h"
-#include <rte_cycles.h>
-uint64_t dp_prof[5];
 
 #define TCP_SYN 0x02
 #define TCP_ACK 0x10
@@ -72,7 +70,8 @@ allowance(const struct dp_gen *g, unsigned int dir, const struct dp_pkt *x, uint
 	if ((fl & MGI_ALLOW_DHCP) && proto == 17) {
 		uint16_t cli = x->family == MGI_FAMILY_IPV4 ? 68 : 546;
 		uint16_t srv = x->family == MGI_FAMILY_IPV4 ? 67 : 547;
-		if ((from && sport == cli && dport == srv) || (!from && sport == srv && dport == cli)) {
+		if ((from && sport == cli && dport == srv) ||
+		    (!from && sport == srv && dport == cli)) {
 			*why = MG_R_ALLOW_DHCP;
 			return true;
 		}
@@ -253,7 +252,6 @@ dp_classify_burst(const struct dp_gen *g, const struct dp_devs *devs, struct dp_
 	k.n[0] = k.n[1] = 0;
 	k.n_extra = 0;
 
-	uint64_t t0 = rte_rdtsc();
 	/* 1. one bulk lookup of the burst's distinct MACs (source, destination of each frame) */
 	memset(uslot, 0, sizeof(uslot));
 	for (uint32_t j = 0; j < 2 * n; j++) {
@@ -270,7 +268,6 @@ dp_classify_burst(const struct dp_gen *g, const struct dp_devs *devs, struct dp_
 	}
 	rte_hash_lookup_bulk(devs->h, ukp, nu, upos);
 
-	uint64_t t1 = rte_rdtsc();
 	/* 2. everything before the ACEs; queue rte_acl keys */
 	for (uint32_t i = 0; i < n; i++) {
 		struct dp_pkt *x = &pk[i];
@@ -289,13 +286,11 @@ dp_classify_burst(const struct dp_gen *g, const struct dp_devs *devs, struct dp_
 		}
 	}
 
-	uint64_t t2 = rte_rdtsc();
 	/* 3. one rte_acl call per family for the whole burst */
 	for (unsigned int f = 0; f < 2; f++)
 		if (k.n[f])
 			rte_acl_classify(g->acl[f], k.d[f], r[f], k.n[f], g->categories[f]);
 
-	uint64_t t3 = rte_rdtsc();
 	/* 4. in frame order: flows, both-sides rule, counters, new flows */
 	for (uint32_t i = 0; i < n; i++) {
 		struct dp_pkt *x = &pk[i];
@@ -353,8 +348,6 @@ dp_classify_burst(const struct dp_gen *g, const struct dp_devs *devs, struct dp_
 			}
 		}
 	}
-	uint64_t t4 = rte_rdtsc();
-	dp_prof[0] += t1 - t0; dp_prof[1] += t2 - t1; dp_prof[2] += t3 - t2; dp_prof[3] += t4 - t3; dp_prof[4] += n;
 	if (!ws)
 		return;
 	ws->allowed += n_allowed;

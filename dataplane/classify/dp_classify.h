@@ -27,9 +27,10 @@
 #include "mg_classify.h"
 
 /*
- * Classifies pk[0..n) (n <= DP_BURST_MAX, parsed by dp_parse_burst()) with generation g. ft: the caller's flow table (NULL
- * treats reverse direction-initiated ACEs as not matching, like the reference with NULL
- * flows). ws: the caller's counters (NULL: none). worker: row of g->rule_hits. now: TSC.
+ * Classifies pk[0..n) (n <= DP_BURST_MAX, parsed by dp_parse_burst()) with generation g. ft: the
+ * caller's flow table (NULL treats reverse direction-initiated ACEs as not matching, like the
+ * reference with NULL flows). ws: the caller's counters (NULL: none). worker: row of g->rule_hits.
+ * now: TSC.
  */
 void dp_classify_burst(const struct dp_gen *g, const struct dp_devs *devs, struct dp_flow_table *ft,
 		       struct dp_pkt *pk, uint32_t n, struct dp_wstats *ws, uint32_t worker,

@@ -15,9 +15,9 @@
 
 #define PREFETCH_AHEAD 4
 
-#define ETH_IPV4  0x0800
-#define ETH_IPV6  0x86dd
-#define ETH_8021Q 0x8100
+#define ETH_IPV4   0x0800
+#define ETH_IPV6   0x86dd
+#define ETH_8021Q  0x8100
 #define ETH_8021AD 0x88a8
 
 static inline uint16_t
@@ -114,7 +114,7 @@ parse_ipv4(struct dp_pkt *x, const uint8_t *b, size_t n)
 		return 0;
 	}
 	return parse_l4(x, k->proto, (frag & 0x2000) != 0, b + ihl, tot - ihl,
-			 (uint8_t *)k + offsetof(struct dp_acl4_key, sport));
+			(uint8_t *)k + offsetof(struct dp_acl4_key, sport));
 }
 
 static inline int

@@ -50,8 +50,7 @@ struct dp_pkt {
 };
 
 /* Parses n frames (data[i], len[i] bytes, contiguous) into pk[0..n). */
-void dp_parse_burst(struct dp_pkt *pk, const uint8_t *const *data, const uint32_t *len,
-		    uint32_t n);
+void dp_parse_burst(struct dp_pkt *pk, const uint8_t *const *data, const uint32_t *len, uint32_t n);
 
 /* The same for one frame. */
 void dp_parse(struct dp_pkt *x, const uint8_t *f, uint32_t len);

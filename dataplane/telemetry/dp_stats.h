@@ -15,18 +15,20 @@
 #include "mg_classify.h"
 
 /* Every reason a frame is dropped. The policy reasons mirror enum mg_reason's deny reasons. */
-#define DP_DROPS(X)                                                                            \
-	X(ACE_DROP, "ace-drop")                   /* a drop/reject ACE matched */              \
-	X(DEFAULT_DENY, "default-deny")           /* no ACE of the policy matched */           \
-	X(MALFORMED, "malformed")                 /* truncated or inconsistent headers */      \
-	X(PROFILE_DENY_ALL, "profile-deny-all")   /* the state's profile denies all */         \
-	X(PROFILE_NO_POLICY, "profile-no-policy") /* allowances only, or no policy bound */    \
-	X(SAME_PORT, "same-port")                 /* destination learned on the rx port */     \
-	X(TX_FULL, "tx-full")                     /* the tx queue refused the frame */         \
+/* clang-format off */
+#define DP_DROPS(X) \
+	X(ACE_DROP, "ace-drop")                   /* a drop/reject ACE matched */ \
+	X(DEFAULT_DENY, "default-deny")           /* no ACE of the policy matched */ \
+	X(MALFORMED, "malformed")                 /* truncated or inconsistent headers */ \
+	X(PROFILE_DENY_ALL, "profile-deny-all")   /* the state's profile denies all */ \
+	X(PROFILE_NO_POLICY, "profile-no-policy") /* allowances only, or no policy bound */ \
+	X(SAME_PORT, "same-port")                 /* destination learned on the rx port */ \
+	X(TX_FULL, "tx-full")                     /* the tx queue refused the frame */ \
 	X(NO_MBUF, "no-mbuf")                     /* no mbuf to copy a flooded/punted frame */ \
-	X(HOLD_DROPPED, "hold-dropped")           /* a held DNS answer released as drop */     \
-	X(HOLD_FULL, "hold-full")                 /* no room to hold a DNS answer */           \
+	X(HOLD_DROPPED, "hold-dropped")           /* a held DNS answer released as drop */ \
+	X(HOLD_FULL, "hold-full")                 /* no room to hold a DNS answer */ \
 	X(NO_UPLINK, "no-uplink")                 /* nowhere to send the frame */
+/* clang-format on */
 
 enum dp_drop {
 #define DP_DROP_ENUM(id, str) DP_DROP_##id,
@@ -38,13 +40,17 @@ enum dp_drop {
 const char *dp_drop_str(enum dp_drop d);
 
 /* Punt path counters (per worker). */
-#define DP_PUNTS(X)                                                                               \
-	X(DHCP4, "dhcp4")                                                                         \
-	X(DHCP6, "dhcp6")                                                                         \
-	X(LLDP, "lldp") X(DNS, "dns") X(HELD, "held") /* DNS answers held for the control side */ \
-		X(RATE_LIMITED, "rate-limited")       /* copies not sent: over the punt rate */   \
-		X(QUEUE_FULL, "queue-full")   /* copies not sent: the punt ring was full */       \
-		X(NO_LISTENER, "no-listener") /* no control client: not copied, not held */
+/* clang-format off */
+#define DP_PUNTS(X) \
+	X(DHCP4, "dhcp4") \
+	X(DHCP6, "dhcp6") \
+	X(LLDP, "lldp") \
+	X(DNS, "dns") \
+	X(HELD, "held")                 /* DNS answers held for the control side */ \
+	X(RATE_LIMITED, "rate-limited") /* copies not sent: over the punt rate */ \
+	X(QUEUE_FULL, "queue-full")     /* copies not sent: the punt ring was full */ \
+	X(NO_LISTENER, "no-listener")   /* no control client: not copied, not held */
+/* clang-format on */
 
 enum dp_punt_ctr {
 #define DP_PUNT_ENUM(id, str) DP_PUNT_##id,

@@ -87,6 +87,19 @@ dp_counters_json(size_t *len)
 		  ",\"injected\":%" PRIu64 ",",
 		  SUM(rx_pkts), SUM(rx_bytes), SUM(tx_pkts), SUM(flooded), SUM(allowed),
 		  SUM(denied), SUM(injected));
+	/* per worker: each block is written by its worker only, the totals are these sums */
+	sb_printf(&b, "\"per_worker\":[");
+	for (uint32_t w = 0; w < dp.n_workers; w++) {
+		const struct dp_wstats *st = &dp.workers[w].st;
+		sb_printf(&b,
+			  "%s{\"lcore\":%u,\"rx_packets\":%" PRIu64 ",\"tx_packets\":%" PRIu64
+			  ",\"allowed\":%" PRIu64 ",\"denied\":%" PRIu64 ",\"flows_added\":%" PRIu64
+			  ",\"flows\":%u}",
+			  w ? "," : "", dp.workers[w].lcore, st->rx_pkts, st->tx_pkts, st->allowed,
+			  st->denied, st->flow_added,
+			  dp.workers[w].flows ? dp_flow_count(dp.workers[w].flows) : 0);
+	}
+	sb_printf(&b, "],");
 	sb_printf(&b, "\"reasons\":{");
 	for (int r = 0; r < MG_R_COUNT_; r++)
 		sb_printf(&b, "%s\"%s\":%" PRIu64, r ? "," : "", mg_reason_str(r), SUM(reasons[r]));

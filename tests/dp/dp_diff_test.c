@@ -237,8 +237,9 @@ main(int argc, char **argv)
 		mg_flows_destroy(rf);
 		dp_gen_destroy(g);
 	}
-	printf("dp_diff_test: %" PRIu64 " random + %" PRIu64 " boundary frames (%u distinct, %" PRIu64
-	       " malformed) over %" PRIu64 " images, %" PRIu64 " mismatches\n",
+	printf("dp_diff_test: %" PRIu64 " random + %" PRIu64
+	       " boundary frames (%u distinct, %" PRIu64 " malformed) over %" PRIu64
+	       " images, %" PRIu64 " mismatches\n",
 	       n_done, n_bnd_done, n_bnd, n_malformed, n_images, mismatches);
 	printf("  decided by a reverse direction-initiated ACE: %" PRIu64
 	       ", by an IPv6 ACE: %" PRIu64 "\n",

@@ -1,15 +1,28 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Real traffic through mudgate-dp: a device namespace and an uplink namespace joined through
-# mudgate-dp on veth pairs (net_af_packet). ping, nc and curl prove that allowed flows pass,
-# denied ones do not, direction-initiated TCP works only from the permitted side, and a
-# lifecycle state change over the control socket takes effect without an image rebuild.
+# mudgate-dp on veth pairs. ping, nc and curl prove that allowed flows pass, denied ones do not,
+# direction-initiated TCP works only from the permitted side, and a lifecycle state change over
+# the control socket takes effect without an image rebuild.
+#
+# usage: dp_e2e_test.sh [af_packet|af_xdp [WORKERS]]
+#   af_packet (default): net_af_packet on both veths.
+#   af_xdp: net_af_xdp on both veths (XDP program + AF_XDP socket per port); skipped (77) with
+#     the reason when the PMD or the kernel refuses (no BPF permission, no XDP on veth).
+#   WORKERS 2: two worker lcores and two queue pairs per port (net_af_packet qpairs=2: the
+#     kernel's PACKET_FANOUT_HASH spreads frames over the queues by the symmetric flow hash);
+#     adds 40 TCP connections each way, which succeed only when both directions of every
+#     connection reach the worker holding its flow, and checks that both workers received
+#     frames and that the per-worker counters sum to the totals.
 set -u
-[ "$(id -u)" = 0 ] || { echo "dp_e2e_test: needs root, skipped"; exit 77; }
+PMD=${1:-af_packet}
+WORKERS=${2:-1}
+name="dp_e2e_test ($PMD, $WORKERS worker(s))"
+[ "$(id -u)" = 0 ] || { echo "$name: needs root, skipped"; exit 77; }
 B=${MUDGATE_BUILD_DIR:?}
 S=${MUDGATE_SOURCE_DIR:?}
 for t in ip ethtool ping nc curl /usr/bin/python3 timeout; do
-	command -v "$t" >/dev/null || { echo "dp_e2e_test: $t missing, skipped"; exit 77; }
+	command -v "$t" >/dev/null || { echo "$name: $t missing, skipped"; exit 77; }
 done
 
 tag=mg$$
@@ -69,14 +82,40 @@ ip -n "$NSU" link set lo up
 "$B/mudc" compile --device "02:00:00:00:aa:01=$S/tests/dp/e2e/device.json" -o "$tmp/img.mgi" \
 	>"$tmp/compile.log" 2>&1 || { cat "$tmp/compile.log"; exit 1; }
 
-"$B/mudgate-dp" --no-huge --no-shconf --no-pci -l 0,1 -m 256 --file-prefix "$tag" \
-	--log-level=lib.eal:error \
-	--vdev "net_af_packet0,iface=${tag}a" --vdev "net_af_packet1,iface=${tag}b" \
-	-- --access net_af_packet0 --uplink net_af_packet1 --image "$tmp/img.mgi" \
+case "$PMD" in
+af_packet)
+	q=""
+	[ "$WORKERS" -gt 1 ] && q=",qpairs=$WORKERS"
+	vdevs=(--vdev "net_af_packet0,iface=${tag}a$q" --vdev "net_af_packet1,iface=${tag}b$q")
+	ports=(--access net_af_packet0 --uplink net_af_packet1) ;;
+af_xdp)
+	vdevs=(--vdev "net_af_xdp0,iface=${tag}a" --vdev "net_af_xdp1,iface=${tag}b")
+	ports=(--access net_af_xdp0 --uplink net_af_xdp1) ;;
+*)
+	echo "usage: dp_e2e_test.sh [af_packet|af_xdp [WORKERS]]"; exit 2 ;;
+esac
+# the main lcore (control thread) plus WORKERS worker lcores, on the CPUs there are
+ncpu=$(nproc)
+lcores="0@0"
+for w in $(seq 1 "$WORKERS"); do lcores="$lcores,$w@$((w % ncpu))"; done
+"$B/mudgate-dp" --no-huge --no-shconf --no-pci --lcores "$lcores" -m 256 --file-prefix "$tag" \
+	--log-level=lib.eal:error "${vdevs[@]}" \
+	-- "${ports[@]}" --workers "$WORKERS" --image "$tmp/img.mgi" \
 	--ctrl "$tmp/dp.sock" --state-dir "$tmp/state" >"$tmp/dp.log" 2>&1 &
 dp_pid=$!
-for _ in $(seq 50); do [ -S "$tmp/dp.sock" ] && break; sleep 0.2; done
-[ -S "$tmp/dp.sock" ] || { echo "mudgate-dp did not start"; cat "$tmp/dp.log"; exit 1; }
+for _ in $(seq 50); do
+	[ -S "$tmp/dp.sock" ] && break
+	kill -0 "$dp_pid" 2>/dev/null || break
+	sleep 0.2
+done
+if [ ! -S "$tmp/dp.sock" ]; then
+	if [ "$PMD" = af_xdp ]; then
+		echo "$name: mudgate-dp could not open net_af_xdp ports on veth, skipped:"
+		grep -iE "xdp|bpf|error|fail" "$tmp/dp.log" | head -5 | sed 's/^/     /'
+		exit 77
+	fi
+	echo "mudgate-dp did not start"; cat "$tmp/dp.log"; exit 1
+fi
 CTL="$B/mgdpctl -s $tmp/dp.sock"
 
 mkdir -p "$tmp/www" && echo "hello from the uplink" >"$tmp/www/index.html"
@@ -116,7 +155,47 @@ check "ping device -> uplink while quarantined" 1 $D ping -c 2 -W 1 10.9.0.1
 check "set-state enforced" 0 $CTL set-state 02:00:00:00:aa:01 enforced
 check "ping device -> uplink enforced again" 0 $D ping -c 2 -W 2 10.9.0.1
 
+if [ "$WORKERS" -gt 1 ]; then
+	# many flows each way: every connection needs its replies on the worker holding its flow
+	ok=0
+	for i in $(seq 40); do
+		$D curl -s -m 3 -o /dev/null http://10.9.0.1:8080/ && ok=$((ok + 1))
+	done
+	check "40 connections device -> uplink:8080 over $WORKERS workers ($ok passed)" 0 \
+		test "$ok" = 40
+	$D /usr/bin/python3 -c "
+import socket
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('10.9.0.2', 2222))
+s.listen(64)
+s.settimeout(30)
+for _ in range(40):
+    s.accept()[0].close()" >/dev/null 2>&1 &
+	sleep 0.5
+	ok=0
+	for i in $(seq 40); do
+		$U nc -z -w 3 10.9.0.2 2222 >/dev/null 2>&1 && ok=$((ok + 1))
+	done
+	check "40 connections uplink -> device:2222 over $WORKERS workers ($ok passed)" 0 \
+		test "$ok" = 40
+fi
 $CTL counters --json >"$tmp/counters.json" || fail=1
+if [ "$WORKERS" -gt 1 ]; then
+	/usr/bin/python3 - "$tmp/counters.json" "$WORKERS" <<'PY' || fail=1
+import json, sys
+c = json.load(open(sys.argv[1]))
+pw = c['per_worker']
+ok = len(pw) == int(sys.argv[2])
+for k in ('rx_packets', 'tx_packets', 'allowed', 'denied'):
+    ok &= sum(w[k] for w in pw) == c[k]
+ok &= all(w['rx_packets'] > 0 and w['flows_added'] > 0 for w in pw)
+ok &= c['allowed'] + c['denied'] == c['rx_packets']
+print('per worker: ' + ', '.join('lcore %d rx %d flows added %d' % (w['lcore'], w['rx_packets'],
+      w['flows_added']) for w in pw) + '; total rx %d' % c['rx_packets'])
+sys.exit(0 if ok else 1)
+PY
+fi
 /usr/bin/python3 - "$tmp/counters.json" <<'PY' || fail=1
 import json, sys
 c = json.load(open(sys.argv[1]))
@@ -148,5 +227,5 @@ print('telemetry: stats.allowed %d, drops.default_deny %d, device denied %d'
          out['/mudgate/device']['denied_packets']))
 sys.exit(0 if ok else 1)
 PY
-[ $fail = 0 ] && echo "dp_e2e_test: all checks passed" || { echo "--- mudgate-dp log"; tail -20 "$tmp/dp.log"; }
+[ $fail = 0 ] && echo "$name: all checks passed" || { echo "--- mudgate-dp log"; tail -20 "$tmp/dp.log"; }
 exit $fail

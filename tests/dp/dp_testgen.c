@@ -837,8 +837,7 @@ tmpl_v6(struct tmpl *t, unsigned int n_vlans, const uint8_t *exts, unsigned int 
 	uint8_t *ip = t->f + t->l3;
 	ip[0] = 0x60;
 	ip[7] = 64;
-	memcpy(ip + 8, (uint8_t[]){0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1},
-	       16);
+	memcpy(ip + 8, (uint8_t[]){0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1}, 16);
 	memcpy(ip + 24, (uint8_t[]){0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2}, 16);
 	uint8_t *nh = ip + 6;
 	size_t off = t->l3 + 40;

@@ -78,8 +78,8 @@ v6_of(uint32_t pol, uint32_t host, uint8_t a[16])
 }
 
 static int
-add(struct mgi_builder *b, uint32_t p, unsigned int dir, uint8_t fam, uint8_t proto,
-    uint16_t port, uint8_t plen, bool dir_init, uint8_t action, uint32_t acl, uint32_t ace)
+add(struct mgi_builder *b, uint32_t p, unsigned int dir, uint8_t fam, uint8_t proto, uint16_t port,
+    uint8_t plen, bool dir_init, uint8_t action, uint32_t acl, uint32_t ace)
 {
 	struct mgi_ace a;
 	bool from = dir == MG_DIR_FROM_DEVICE;
@@ -293,10 +293,17 @@ burst(const struct run *r, enum mode m, uint32_t first, uint32_t n, uint64_t now
 int
 main(int argc, char **argv)
 {
-	char *eal[] = {argv[0],      "--no-huge", "--no-shconf",
-		       "--no-pci",   "-l",        "0",
-		       "-m",         "1024",      "--log-level=lib.eal:error",
-		       "--no-telemetry", NULL};
+	char *eal[] = {argv[0],
+		       "--no-huge",
+		       "--no-shconf",
+		       "--no-pci",
+		       "-l",
+		       "0",
+		       "-m",
+		       "1024",
+		       "--log-level=lib.eal:error",
+		       "--no-telemetry",
+		       NULL};
 	uint64_t packets = 20000000;
 	bool smoke = false;
 	int acl_alg = 0;
@@ -308,7 +315,8 @@ main(int argc, char **argv)
 	int n_eal = 10;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--huge-dir") && i + 1 < argc) {
-			/* hugepage memory (as mudgate-dp runs in production) instead of --no-huge */
+			/* hugepage memory (as mudgate-dp runs in production) instead of --no-huge
+			 */
 			snprintf(huge_dir, sizeof(huge_dir), "--huge-dir=%s", argv[++i]);
 			eal[1] = huge_dir;
 			eal[6] = "-m";
@@ -320,7 +328,8 @@ main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--packets") && i + 1 < argc)
 			packets = strtoull(argv[++i], NULL, 0);
 		else {
-			fprintf(stderr, "usage: dpperf [--smoke] [--packets N] [--acl-alg N] [--huge-dir DIR]\n");
+			fprintf(stderr, "usage: dpperf [--smoke] [--packets N] [--acl-alg N] "
+					"[--huge-dir DIR]\n");
 			return 2;
 		}
 	}
@@ -375,15 +384,14 @@ main(int argc, char **argv)
 		}
 		uint64_t t1 = rte_rdtsc();
 		cyc[m] = (double)(t1 - t0) / (double)packets;
-		double mpps = (double)packets / ((double)(t1 - t0) / (double)rte_get_tsc_hz()) / 1e6;
+		double mpps =
+			(double)packets / ((double)(t1 - t0) / (double)rte_get_tsc_hz()) / 1e6;
 		printf("  %-34s %8.2f Mpps  %7.1f cycles/packet", mode_name[m], mpps, cyc[m]);
 		if (m > 0)
 			printf("  (+%.1f over baseline)", cyc[m] - cyc[0]);
 		printf("\n");
-
 	}
 
-	{ extern uint64_t dp_prof[5]; printf("prof: lookup %.1f prep %.1f acl %.1f resolve %.1f\n", (double)dp_prof[0]/dp_prof[4], (double)dp_prof[1]/dp_prof[4], (double)dp_prof[2]/dp_prof[4], (double)dp_prof[3]/dp_prof[4]); }
 	printf("  verdicts: allowed %" PRIu64 ", denied %" PRIu64 "; flows added %" PRIu64 "\n",
 	       ws.allowed, ws.denied, ws.flow_added);
 	int rc = ws.allowed && ws.denied ? 0 : 1;

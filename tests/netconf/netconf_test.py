@@ -209,8 +209,9 @@ try:
           st.find(".//{%s}fast-path/{%s}connected" % (NS, NS)) is not None)
     yl = a.get(filter=("subtree", '<yang-library xmlns="urn:ietf:params:xml:ns:yang:'
                        'ietf-yang-library"/>')).data_xml
-    check("ietf-yang-library lists mudgate and ietf-mud",
-          "<name>mudgate</name>" in yl and "<name>ietf-netconf</name>" in yl)
+    check("ietf-yang-library lists mudgate, ietf-mud and ietf-netconf",
+          "<name>mudgate</name>" in yl and "<name>ietf-mud</name>" in yl and
+          "<name>ietf-netconf</name>" in yl)
     sch = a.get_schema("mudgate")
     check("get-schema mudgate", "module mudgate" in sch.data and "mudgate-state" in sch.data)
     e = err_of(lambda: a.get_schema("no-such-module"))
@@ -246,6 +247,16 @@ try:
         '<site><allowances><resolver nc:operation="remove">192.0.2.54</resolver>'
         '</allowances></site>'))
     check("remove missing: ok", True)
+    for mode in ("allow-all", "allowances-only"):
+        a.edit_config(target="running", config=cfg(
+            "<site><profile><state>quarantined</state><mode>%s</mode></profile></site>" % mode))
+    modes = a.get_config("running").data_ele.findall(".//{%s}profile/{%s}mode" % (NS, NS))
+    check("merge of an existing leaf in a list entry", [x.text for x in modes] ==
+          ["allowances-only"], [x.text for x in modes])
+    a.edit_config(target="running", config=cfg(
+        '<site><profile nc:operation="delete"><state>quarantined</state></profile></site>'))
+    check("delete of a list entry",
+          a.get_config("running").data_ele.find(".//{%s}profile" % NS) is None)
     a.edit_config(target="running", config=cfg(
         '<daemon nc:operation="replace"><lenient>false</lenient></daemon>'))
     check("replace", leaf(a, "daemon/lenient") == "false" and
@@ -429,8 +440,24 @@ try:
     e = err_of(lambda: b.dispatch(etree.fromstring(
         '<refresh xmlns="%s"><mac>02:00:00:00:00:99</mac></refresh>' % NS)))
     check("refresh unknown device: data-missing", e is not None and e.tag == "data-missing")
+    f = connect()
+    # RFC 5277: <filter> is in the notification namespace (ncclient's create_subscription
+    # puts it in the base namespace, which the module does not define)
+    f.dispatch(etree.fromstring(
+        '<create-subscription xmlns="urn:ietf:params:xml:ns:netconf:notification:1.0">'
+        '<filter type="subtree"><mud-failure xmlns="%s"/></filter></create-subscription>' % NS))
     b.dispatch(etree.fromstring('<refresh xmlns="%s"><mac>%s</mac></refresh>' % (NS, mac)))
     check("refresh", True)
+    names = []
+    deadline = time.time() + 6
+    while time.time() < deadline:
+        n = f.take_notification(block=True, timeout=1)
+        if n is not None:
+            names += [x.tag.split("}")[1] for x in ET.fromstring(n.notification_xml.encode())
+                      if x.tag.startswith("{%s}" % NS)]
+    check("subscription filter: only mud-failure after a refresh",
+          "mud-failure" in names and set(names) == {"mud-failure"}, names)
+    f.close_session()
     b.dispatch(etree.fromstring('<flush-caches xmlns="%s"/>' % NS))
     check("flush-caches", True)
 

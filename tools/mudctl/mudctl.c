@@ -55,19 +55,18 @@ quiet_clb(const struct nc_session *session, NC_VERB_LEVEL level, const char *msg
 static void
 usage(FILE *f)
 {
-	fprintf(f,
-		"usage: mudctl [--connect FILE | --host H --port P --user U [--key FILE]\n"
-		"              [--password-file FILE]] [--json] COMMAND\n"
-		"commands:\n"
-		"  devices                 every device: MAC, state, reason, policy, addresses\n"
-		"  device MAC              one device in full\n"
-		"  policy NAME             one policy (a MUD URL): status, devices, fetches\n"
-		"  counters                control plane and fast path counters\n"
-		"  set-state MAC STATE     unknown|pending|enforced|quarantined|updating|"
-		"decommissioned\n"
-		"  refresh MAC             fetch and verify the device's MUD file again now\n"
-		"  flush-caches            drop cached MUD files; every file is fetched again\n"
-		"The password may also come from $MUDCTL_PASSWORD. See docs/netconf.md.\n");
+	fprintf(f, "usage: mudctl [--connect FILE | --host H --port P --user U [--key FILE]\n"
+		   "              [--password-file FILE]] [--json] COMMAND\n"
+		   "commands:\n"
+		   "  devices                 every device: MAC, state, reason, policy, addresses\n"
+		   "  device MAC              one device in full\n"
+		   "  policy NAME             one policy (a MUD URL): status, devices, fetches\n"
+		   "  counters                control plane and fast path counters\n"
+		   "  set-state MAC STATE     unknown|pending|enforced|quarantined|updating|"
+		   "decommissioned\n"
+		   "  refresh MAC             fetch and verify the device's MUD file again now\n"
+		   "  flush-caches            drop cached MUD files; every file is fetched again\n"
+		   "The password may also come from $MUDCTL_PASSWORD. See docs/netconf.md.\n");
 }
 
 static char *
@@ -118,13 +117,11 @@ print_errors(const struct lyd_node *envp)
 {
 	const struct lyd_node *e, *c;
 
-	LY_LIST_FOR(lyd_child(envp), e)
-	{
+	LY_LIST_FOR (lyd_child(envp), e) {
 		const char *msg = NULL, *path = NULL, *tag = NULL;
 		if (strcmp(LYD_NAME(e), "rpc-error"))
 			continue;
-		LY_LIST_FOR(lyd_child(e), c)
-		{
+		LY_LIST_FOR (lyd_child(e), c) {
 			if (!strcmp(LYD_NAME(c), "error-message"))
 				msg = lyd_get_value(c);
 			else if (!strcmp(LYD_NAME(c), "error-path"))
@@ -186,8 +183,7 @@ to_json(const struct lyd_node *n)
 	json_t *o = json_object();
 	const struct lyd_node *c;
 
-	LY_LIST_FOR(lyd_child(n), c)
-	{
+	LY_LIST_FOR (lyd_child(n), c) {
 		const char *name = LYD_NAME(c);
 		json_t *v;
 		if (!c->schema)
@@ -225,9 +221,9 @@ val(const struct lyd_node *n, const char *name)
 {
 	const struct lyd_node *c;
 
-	LY_LIST_FOR(lyd_child(n), c)
-	if (!strcmp(LYD_NAME(c), name))
-		return lyd_get_value(c);
+	LY_LIST_FOR (lyd_child(n), c)
+		if (!strcmp(LYD_NAME(c), name))
+			return lyd_get_value(c);
 	return NULL;
 }
 
@@ -236,8 +232,7 @@ print_kv(const struct lyd_node *n, const char *indent)
 {
 	const struct lyd_node *c;
 
-	LY_LIST_FOR(lyd_child(n), c)
-	{
+	LY_LIST_FOR (lyd_child(n), c) {
 		if (c->schema && (c->schema->nodetype & LYD_NODE_TERM)) {
 			printf("%s%-16s %s\n", indent, LYD_NAME(c), lyd_get_value(c));
 		} else {
@@ -253,9 +248,9 @@ show(const struct lyd_node *data, const char *what, const char *key)
 	const struct lyd_node *st = NULL, *c;
 	int n = 0;
 
-	LY_LIST_FOR(data, c)
-	if (!strcmp(LYD_NAME(c), "mudgate-state"))
-		st = c;
+	LY_LIST_FOR (data, c)
+		if (!strcmp(LYD_NAME(c), "mudgate-state"))
+			st = c;
 	if (O.json) {
 		json_t *j = st ? to_json(st) : json_object();
 		if (!strcmp(what, "devices") && !json_object_get(j, "device"))
@@ -265,7 +260,8 @@ show(const struct lyd_node *data, const char *what, const char *key)
 			json_decref(j);
 			j = out;
 		} else if (key) {
-			json_t *a = json_object_get(j, !strcmp(what, "device") ? "device" : "policy");
+			json_t *a =
+				json_object_get(j, !strcmp(what, "device") ? "device" : "policy");
 			json_t *one = a ? json_incref(json_array_get(a, 0)) : NULL;
 			json_decref(j);
 			j = one;
@@ -282,22 +278,22 @@ show(const struct lyd_node *data, const char *what, const char *key)
 	}
 	if (!strcmp(what, "devices")) {
 		printf("%-17s  %-14s  %-22s  %s\n", "MAC", "STATE", "REASON", "POLICY / MUD URL");
-		LY_LIST_FOR(st ? lyd_child(st) : NULL, c)
-		{
+		LY_LIST_FOR (st ? lyd_child(st) : NULL, c) {
 			if (strcmp(LYD_NAME(c), "device"))
 				continue;
 			const char *pol = val(c, "policy"), *url = val(c, "mud-url");
 			printf("%-17s  %-14s  %-22s  %s\n", val(c, "mac"),
 			       val(c, "state") ? val(c, "state") : "-",
 			       val(c, "reason") ? val(c, "reason") : "-",
-			       pol ? pol : url ? url : "-");
+			       pol   ? pol
+			       : url ? url
+				     : "-");
 			n++;
 		}
 		printf("%d device%s\n", n, n == 1 ? "" : "s");
 		return 0;
 	}
-	LY_LIST_FOR(st ? lyd_child(st) : NULL, c)
-	{
+	LY_LIST_FOR (st ? lyd_child(st) : NULL, c) {
 		if (!strcmp(what, "counters") &&
 		    (!strcmp(LYD_NAME(c), "fast-path") || !strcmp(LYD_NAME(c), "counters"))) {
 			printf("%s:\n", LYD_NAME(c));
@@ -323,9 +319,8 @@ mac_ok(const char *s)
 	unsigned b[6];
 	char end;
 
-	return strlen(s) == 17 &&
-	       sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-		      &end) == 6;
+	return strlen(s) == 17 && sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
+					 &b[4], &b[5], &end) == 6;
 }
 
 static bool
@@ -398,11 +393,11 @@ main(int argc, char **argv)
 	cmd = argv[optind];
 	int nargs = argc - optind - 1;
 	char **args = argv + optind + 1;
-	bool needs_mac = !strcmp(cmd, "device") || !strcmp(cmd, "set-state") ||
-			 !strcmp(cmd, "refresh");
-	if ((!strcmp(cmd, "devices") || !strcmp(cmd, "counters") ||
-	     !strcmp(cmd, "flush-caches")) ? nargs != 0
-	    : !strcmp(cmd, "set-state")     ? nargs != 2
+	bool needs_mac =
+		!strcmp(cmd, "device") || !strcmp(cmd, "set-state") || !strcmp(cmd, "refresh");
+	if ((!strcmp(cmd, "devices") || !strcmp(cmd, "counters") || !strcmp(cmd, "flush-caches"))
+		    ? nargs != 0
+	    : !strcmp(cmd, "set-state") ? nargs != 2
 	    : (!strcmp(cmd, "device") || !strcmp(cmd, "refresh") || !strcmp(cmd, "policy"))
 		    ? nargs != 1
 		    : true) {
@@ -429,12 +424,6 @@ main(int argc, char **argv)
 	nc_client_init();
 	nc_verbosity(getenv("MUDCTL_DEBUG") ? NC_VERB_DEBUG : NC_VERB_ERROR);
 	nc_set_print_clb_session(quiet_clb);
-	/* modules the server does not serve (ietf-netconf-nmda) come from the local copies */
-	const char *yd = getenv("MUDGATE_YANG_DIR");
-	if (!yd)
-		yd = access(MG_YANG_INSTALL_DIR "/mudgate.yang", R_OK) == 0 ? MG_YANG_INSTALL_DIR
-									: MG_YANG_SOURCE_DIR;
-	nc_client_set_schema_searchpath(yd);
 	nc_client_ssh_set_username(O.user ? O.user : "admin");
 	nc_client_ssh_set_auth_hostkey_check_clb(hostkey_cb, NULL);
 	nc_client_ssh_set_auth_password_clb(password_cb, NULL);
@@ -457,19 +446,23 @@ main(int argc, char **argv)
 	}
 
 	if (!strcmp(cmd, "devices") || !strcmp(cmd, "counters")) {
-		snprintf(filter, sizeof(filter), "<mudgate-state xmlns=\"%s\"><%s/></mudgate-state>",
-			 NS, !strcmp(cmd, "devices") ? "device" : "counters");
+		snprintf(filter, sizeof(filter),
+			 "<mudgate-state xmlns=\"%s\"><%s/></mudgate-state>", NS,
+			 !strcmp(cmd, "devices") ? "device" : "counters");
 		if (!strcmp(cmd, "counters"))
 			snprintf(filter, sizeof(filter),
-				 "<mudgate-state xmlns=\"%s\"><fast-path/><counters/></mudgate-state>",
+				 "<mudgate-state "
+				 "xmlns=\"%s\"><fast-path/><counters/></mudgate-state>",
 				 NS);
 	} else if (!strcmp(cmd, "device")) {
 		snprintf(filter, sizeof(filter),
-			 "<mudgate-state xmlns=\"%s\"><device><mac>%s</mac></device></mudgate-state>", NS,
-			 args[0]);
+			 "<mudgate-state "
+			 "xmlns=\"%s\"><device><mac>%s</mac></device></mudgate-state>",
+			 NS, args[0]);
 	} else if (!strcmp(cmd, "policy")) {
 		snprintf(filter, sizeof(filter),
-			 "<mudgate-state xmlns=\"%s\"><policy><name>%s</name></policy></mudgate-state>",
+			 "<mudgate-state "
+			 "xmlns=\"%s\"><policy><name>%s</name></policy></mudgate-state>",
 			 NS, args[0]);
 	} else {
 		filter[0] = 0;
@@ -478,8 +471,8 @@ main(int argc, char **argv)
 		rpc = nc_rpc_get(filter, NC_WD_UNKNOWN, NC_PARAMTYPE_CONST);
 		if (!rpc || call(s, rpc, &data) < 0)
 			goto out;
-		status = show(data, !strcmp(cmd, "device") ? "device" : cmd,
-			      nargs ? args[0] : NULL);
+		status =
+			show(data, !strcmp(cmd, "device") ? "device" : cmd, nargs ? args[0] : NULL);
 		goto out;
 	}
 	if (!strcmp(cmd, "set-state"))
