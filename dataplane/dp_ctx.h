@@ -15,6 +15,7 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
+#include "classify/dp_classify.h"
 #include "flow/dp_flow.h"
 #include "policy/dp_policy.h"
 #include "telemetry/dp_stats.h"
@@ -40,8 +41,9 @@ struct __rte_cache_aligned dp_worker {
 	unsigned int lcore;
 	uint32_t index;
 	struct dp_flow_table *flows;
-	struct rte_ring *punt;   /* worker -> control: punted/held frames (SP/SC) */
-	struct rte_ring *inject; /* control -> worker: released frames to transmit (SP/SC) */
+	struct dp_dev_cache *dcache; /* device lookups (classify/dp_classify.h) */
+	struct rte_ring *punt;       /* worker -> control: punted/held frames (SP/SC) */
+	struct rte_ring *inject;     /* control -> worker: released frames to transmit (SP/SC) */
 	struct dp_wstats st;
 	uint64_t last_rx_tsc;           /* for --drain-exit */
 	uint64_t punt_tokens, punt_tsc; /* token bucket */

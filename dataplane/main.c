@@ -231,7 +231,10 @@ main(int argc, char **argv)
 		snprintf(name, sizeof(name), "mg_inject_%u", w);
 		wk->inject =
 			rte_ring_create(name, 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
-		if (!wk->flows || !wk->punt || !wk->inject) {
+		wk->dcache =
+			rte_zmalloc_socket("mg_dev_cache", sizeof(*wk->dcache), RTE_CACHE_LINE_SIZE,
+					   (int)rte_lcore_to_socket_id(wk->lcore));
+		if (!wk->flows || !wk->punt || !wk->inject || !wk->dcache) {
 			fprintf(stderr, "mudgate-dp: worker %u tables: %s\n", w,
 				rte_strerror(rte_errno));
 			goto out_eal;
@@ -337,6 +340,7 @@ out_eal:
 		while (dp.workers[w].punt && rte_ring_dequeue(dp.workers[w].punt, (void **)&m) == 0)
 			rte_pktmbuf_free(m);
 		dp_flow_destroy(dp.workers[w].flows);
+		rte_free(dp.workers[w].dcache);
 		rte_ring_free(dp.workers[w].punt);
 		rte_ring_free(dp.workers[w].inject);
 	}

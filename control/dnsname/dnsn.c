@@ -233,7 +233,7 @@ dnsn_write_json(const struct dnsn_table *t, const char *path, time_t mono_now, t
 
 int
 dnsn_read_json(struct dnsn_table *t, const char *path, time_t mono_now, time_t wall_now,
-	       char *errbuf, size_t errbuf_size)
+	       uint32_t keep_expired, char *errbuf, size_t errbuf_size)
 {
 	json_error_t jerr;
 	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr), *names, *n;
@@ -267,8 +267,10 @@ dnsn_read_json(struct dnsn_table *t, const char *path, time_t mono_now, time_t w
 			uint8_t b[16] = {0};
 			uint8_t fam;
 			if (json_unpack(a, "{s:s, s:I}", "address", &as, "expires", &exp) < 0 ||
-			    exp <= wall_now)
+			    (exp <= wall_now && !keep_expired))
 				continue;
+			if (exp <= wall_now)
+				exp = wall_now + keep_expired;
 			if (inet_pton(AF_INET, as, b) == 1)
 				fam = MGI_FAMILY_IPV4;
 			else if (inet_pton(AF_INET6, as, b) == 1)

@@ -81,11 +81,13 @@ time_t dnsn_next_expiry(const struct dnsn_table *t);
  * same sets and the fast path needs no new image: {"names": [{"name", "addresses":
  * [{"address", "expires"}]}]}, expires in wall-clock seconds. mono_now / wall_now convert.
  * Write is atomic. Read tracks every name it restores (the next dnsn_sweep drops those no
- * policy mentions) and skips expired or malformed entries; returns the number of addresses
- * restored, -ENOENT, -EINVAL (errbuf), -ENOMEM.
+ * policy mentions) and skips malformed entries. An address whose TTL ran out while nobody
+ * could renew it (the daemon was down; the fast path kept enforcing it) is kept keep_expired
+ * more seconds, time for a first resolution to renew it; with 0 it is skipped. Returns the
+ * number of addresses restored, -ENOENT, -EINVAL (errbuf), -ENOMEM.
  */
 int dnsn_write_json(const struct dnsn_table *t, const char *path, time_t mono_now, time_t wall_now);
 int dnsn_read_json(struct dnsn_table *t, const char *path, time_t mono_now, time_t wall_now,
-		   char *errbuf, size_t errbuf_size);
+		   uint32_t keep_expired, char *errbuf, size_t errbuf_size);
 
 #endif /* DNSN_H */

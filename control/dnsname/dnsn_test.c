@@ -4,7 +4,9 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -86,12 +88,49 @@ test_cdn_many_addresses(void **state)
 	dnsn_fini(&t);
 }
 
+/* dnsnames.json across a restart: what is left of each TTL; addresses that expired while the
+ * daemon was down are kept keep_expired seconds (or skipped with 0). */
+static void
+test_json_restart(void **state)
+{
+	char path[] = "/tmp/dnsn_test_XXXXXX";
+	uint8_t a1[4] = {192, 0, 2, 1}, a2[4] = {192, 0, 2, 2};
+	struct dnsn_table t, r;
+	char err[256];
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	dnsn_init(&t, 1, 3600, 16);
+	dnsn_track(&t, "a.example");
+	/* at mono 1000 = wall 50000: a1 until wall 50100, a2 until wall 50005 */
+	assert_int_equal(dnsn_learn(&t, "a.example", MGI_FAMILY_IPV4, a1, 100, 1000), 1);
+	assert_int_equal(dnsn_learn(&t, "a.example", MGI_FAMILY_IPV4, a2, 5, 1000), 1);
+	assert_int_equal(dnsn_write_json(&t, path, 1000, 50000), 0);
+	dnsn_fini(&t);
+
+	/* restarted at wall 50010 (mono 7): a2 expired meanwhile */
+	dnsn_init(&r, 30, 3600, 16);
+	assert_int_equal(dnsn_read_json(&r, path, 7, 50010, 0, err, sizeof(err)), 1);
+	assert_int_equal(dnsn_find(&r, "a.example")->n, 1);
+	assert_int_equal(dnsn_find(&r, "a.example")->v[0].expires, 7 + 90);
+	dnsn_fini(&r);
+	dnsn_init(&r, 30, 3600, 16);
+	assert_int_equal(dnsn_read_json(&r, path, 7, 50010, 4, err, sizeof(err)), 2);
+	struct dnsn_name *n = dnsn_find(&r, "a.example");
+	assert_int_equal(n->n, 2);
+	assert_int_equal(n->v[1].expires, 7 + 4);
+	dnsn_fini(&r);
+	unlink(path);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_track_learn_expire),
 		cmocka_unit_test(test_cdn_many_addresses),
+		cmocka_unit_test(test_json_restart),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

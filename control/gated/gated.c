@@ -293,6 +293,7 @@ reason_module(enum lc_reason r)
 #ifdef MG_NETCONF
 static void nbg_device_changed(const struct lc_device *d, unsigned old);
 static void nbg_mud_failure(const char *url, enum lc_reason reason, const char *msg);
+static void nbg_reloaded(void);
 #endif
 
 static void
@@ -1680,6 +1681,9 @@ reload(void)
 		return;
 	}
 	config_install(next, f, dns, G.o.config);
+#ifdef MG_NETCONF
+	nbg_reloaded();
+#endif
 }
 
 #ifdef MG_NETCONF
@@ -1816,7 +1820,9 @@ gated_run(const struct gated_opts *o)
 	}
 
 	/* what was in force before a restart, then the configuration, then the fast path */
-	rc = dnsn_read_json(&G.dnsn, G.dnsnames_json, mono_now(), time(NULL), err, sizeof(err));
+	/* addresses that expired while mudgated was down stay until the first resolution */
+	rc = dnsn_read_json(&G.dnsn, G.dnsnames_json, mono_now(), time(NULL), 2 * TICK_SECONDS + 1,
+			    err, sizeof(err));
 	if (rc > 0)
 		LOG(INFO, "dnsname", "%d addresses restored from %s", rc, G.dnsnames_json);
 	else if (rc < 0 && rc != -ENOENT)
@@ -1836,6 +1842,7 @@ gated_run(const struct gated_opts *o)
 	}
 	G.image_dirty = true;
 	publish_now();
+	resolve_due(); /* the names the image tracks, now rather than at the first tick */
 	LOG(NOTICE, "main", "mudgated " MG_VERSION " running: config %s, state %s, ctrl %s",
 	    o->config, o->state_dir, o->ctrl);
 	event_base_dispatch(G.base);

@@ -121,6 +121,13 @@ void nb_destroy(struct nb *nb);
  */
 int nb_notify(struct nb *nb, const struct lyd_node *notif);
 
+/*
+ * The daemon applied its startup file again outside NETCONF (SIGHUP): read it into running
+ * (and into the candidate when it has no uncommitted changes). Returns 0 or a negative errno
+ * with a reason in *errmsg (malloc'd); running is then unchanged.
+ */
+int nb_running_reload(struct nb *nb, char **errmsg);
+
 /* The running datastore (borrowed, valid until the next change). */
 const struct lyd_node *nb_running(const struct nb *nb);
 

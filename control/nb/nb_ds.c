@@ -350,6 +350,39 @@ nb_ds_load(struct nb *nb, char **errmsg)
 	return 0;
 }
 
+/* The daemon reloaded its startup file (SIGHUP): running is that file again; an unmodified
+ * candidate follows it. */
+int
+nb_running_reload(struct nb *nb, char **errmsg)
+{
+	struct lyd_node *t = NULL;
+	struct rerrs r = {0};
+	int rc;
+
+	*errmsg = NULL;
+	rc = parse_file(nb, nb->startup_path, true, &t, &r);
+	if (rc == 0 || rc == -ENOENT)
+		rc = validate_tree(nb, &t, &r);
+	if (rc < 0) {
+		if (asprintf(errmsg, "%s: %s", nb->startup_path,
+			     r.n && r.v[0].msg ? r.v[0].msg : "invalid") < 0)
+			*errmsg = NULL;
+		rerrs_fini(&r);
+		lyd_free_all(t);
+		return rc;
+	}
+	lyd_free_all(nb->running);
+	nb->running = t;
+	save(nb, NB_DS_RUNNING);
+	if (!nb->candidate_dirty) {
+		lyd_free_all(nb->candidate);
+		nb->candidate = NULL;
+		if (t && lyd_dup_siblings(t, NULL, LYD_DUP_RECURSIVE, &nb->candidate))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 /* ---- datastore arguments ---------------------------------------------------------------- */
 
 /* The datastore named under rpc/<which> (target or source); *config receives the <config>

@@ -211,7 +211,8 @@ process_burst(struct dp_worker *w, const struct dp_gen *g, struct txq *q, uint16
 				dp_learn(dp_pkt_mac(&pk[i], 0), in);
 	}
 	if (g) {
-		dp_classify_burst(g, g->devs, w->flows, pk, n, &w->st, w->index, now);
+		dp_classify_burst_cached(g, g->devs, w->dcache, w->flows, pk, n, &w->st, w->index,
+					 now);
 	} else {
 		for (uint16_t i = 0; i < n; i++) {
 			pk[i].verdict = MG_ALLOW;

@@ -2,6 +2,7 @@
 /* Burst classification (dp_classify.h). */
 #include <string.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_byteorder.h>
 #include <rte_prefetch.h>
 
@@ -226,13 +227,85 @@ uniq_hash(uint64_t mac)
 	return (uint32_t)((mac * 0x9e3779b97f4a7c15ull) >> 57); /* 7 bits */
 }
 
+static inline uint32_t
+cache_idx(uint64_t mac)
+{
+	return (uint32_t)((mac * 0x9e3779b97f4a7c15ull) >> 40) & (DP_DEV_CACHE_SIZE - 1);
+}
+
+/* Positions of the keys ukey[0..nu): from the cache where it has them, the rest in one bulk
+ * lookup (whose answers fill the cache). */
+static void
+lookup_devs(const struct dp_devs *devs, struct dp_dev_cache *dc, const uint64_t *ukey, uint32_t nu,
+	    int32_t *upos)
+{
+	const void *kp[2 * DP_BURST_MAX];
+	uint32_t miss[2 * DP_BURST_MAX], nm = 0;
+	int32_t mpos[2 * DP_BURST_MAX];
+
+	if (!dc) {
+		for (uint32_t u = 0; u < nu; u++)
+			kp[u] = &ukey[u];
+		rte_hash_lookup_bulk(devs->h, kp, nu, upos);
+		return;
+	}
+	uint64_t epoch = __atomic_load_n(&devs->epoch, __ATOMIC_ACQUIRE);
+	if (unlikely(epoch != dc->epoch)) {
+		dc->epoch = epoch;
+		if (++dc->stamp == 0) {
+			memset(dc->e, 0, sizeof(dc->e));
+			dc->stamp = 1;
+		}
+	}
+	for (uint32_t u = 0; u < nu; u++) {
+		const struct dp_dev_cache_ent *e = &dc->e[cache_idx(ukey[u])];
+		if (e->stamp == dc->stamp && e->mac == ukey[u]) {
+			upos[u] = e->pos;
+			continue;
+		}
+		kp[nm] = &ukey[u];
+		miss[nm++] = u;
+	}
+	dc->hits += nu - nm;
+	dc->misses += nm;
+	if (!nm)
+		return;
+	rte_hash_lookup_bulk(devs->h, kp, nm, mpos);
+	for (uint32_t j = 0; j < nm; j++) {
+		uint32_t u = miss[j];
+		struct dp_dev_cache_ent *e = &dc->e[cache_idx(ukey[u])];
+		upos[u] = mpos[j] < 0 ? -1 : mpos[j];
+		*e = (struct dp_dev_cache_ent){ukey[u], upos[u], dc->stamp};
+	}
+}
+
+/* The slot of position pos for MAC mac, or 0 when pos no longer holds mac (a stale cache
+ * entry: looked up again) or holds no device. */
+static inline uint64_t
+slot_of(const struct dp_devs *devs, struct dp_dev_cache *dc, uint64_t mac, int32_t *pos)
+{
+	const struct dp_dev_slot *ds = &devs->slot[*pos];
+	uint64_t word = __atomic_load_n(&ds->word, __ATOMIC_ACQUIRE);
+	if (likely(__atomic_load_n(&ds->mac, __ATOMIC_RELAXED) == mac))
+		return word & DP_SLOT_VALID ? word : 0;
+	/* the position was handed to another MAC since the cache entry was made */
+	int32_t p = rte_hash_lookup(devs->h, &mac);
+	if (dc)
+		dc->e[cache_idx(mac)] = (struct dp_dev_cache_ent){mac, p < 0 ? -1 : p, dc->stamp};
+	*pos = p < 0 ? -1 : p;
+	if (p < 0)
+		return 0;
+	ds = &devs->slot[p];
+	word = __atomic_load_n(&ds->word, __ATOMIC_ACQUIRE);
+	return word & DP_SLOT_VALID ? word : 0;
+}
+
 void
-dp_classify_burst(const struct dp_gen *g, const struct dp_devs *devs, struct dp_flow_table *ft,
-		  struct dp_pkt *pk, uint32_t n, struct dp_wstats *ws, uint32_t worker,
-		  uint64_t now)
+dp_classify_burst_cached(const struct dp_gen *g, const struct dp_devs *devs,
+			 struct dp_dev_cache *dc, struct dp_flow_table *ft, struct dp_pkt *pk,
+			 uint32_t n, struct dp_wstats *ws, uint32_t worker, uint64_t now)
 {
 	uint64_t ukey[2 * DP_BURST_MAX];
-	const void *ukp[2 * DP_BURST_MAX];
 	int32_t upos[2 * DP_BURST_MAX];
 	uint8_t uidx[2 * DP_BURST_MAX];
 	uint8_t uslot[UNIQ_SLOTS];
@@ -252,7 +325,7 @@ dp_classify_burst(const struct dp_gen *g, const struct dp_devs *devs, struct dp_
 	k.n[0] = k.n[1] = 0;
 	k.n_extra = 0;
 
-	/* 1. one bulk lookup of the burst's distinct MACs (source, destination of each frame) */
+	/* 1. the burst's distinct MACs (source, destination of each frame), looked up at once */
 	memset(uslot, 0, sizeof(uslot));
 	for (uint32_t j = 0; j < 2 * n; j++) {
 		uint64_t m = pk[j >> 1].mac[j & 1];
@@ -261,12 +334,11 @@ dp_classify_burst(const struct dp_gen *g, const struct dp_devs *devs, struct dp_
 			h = (h + 1) & (UNIQ_SLOTS - 1);
 		if (!uslot[h]) {
 			ukey[nu] = m;
-			ukp[nu] = &ukey[nu];
 			uslot[h] = (uint8_t)++nu;
 		}
 		uidx[j] = (uint8_t)(uslot[h] - 1);
 	}
-	rte_hash_lookup_bulk(devs->h, ukp, nu, upos);
+	lookup_devs(devs, dc, ukey, nu, upos);
 
 	/* 2. everything before the ACEs; queue rte_acl keys */
 	for (uint32_t i = 0; i < n; i++) {
@@ -276,10 +348,13 @@ dp_classify_burst(const struct dp_gen *g, const struct dp_devs *devs, struct dp_
 			struct side *s = &sides[i][side];
 			int32_t pos = upos[uidx[2 * i + side]];
 			s->state = SIDE_NONE;
-			x->pos[side] = pos;
+			x->pos[side] = -1;
 			if (pos < 0)
 				continue;
-			uint64_t slot = __atomic_load_n(&devs->slot[pos], __ATOMIC_ACQUIRE);
+			uint64_t slot = slot_of(devs, dc, x->mac[side], &pos);
+			if (!slot)
+				continue;
+			x->pos[side] = pos;
 			x->slot[side] = slot;
 			side_prepare(g, slot, side, x, s, &k, acl0);
 			acl0 = s->state == SIDE_ACL;
@@ -357,4 +432,12 @@ dp_classify_burst(const struct dp_gen *g, const struct dp_devs *devs, struct dp_
 		if (drop_of_reason[rs])
 			ws->drops[drop_of_reason[rs] - 1] += rx_reason[rs];
 	}
+}
+
+void
+dp_classify_burst(const struct dp_gen *g, const struct dp_devs *devs, struct dp_flow_table *ft,
+		  struct dp_pkt *pk, uint32_t n, struct dp_wstats *ws, uint32_t worker,
+		  uint64_t now)
+{
+	dp_classify_burst_cached(g, devs, NULL, ft, pk, n, ws, worker, now);
 }

@@ -27,13 +27,40 @@
 #include "mg_classify.h"
 
 /*
+ * A worker's cache of device-table lookups: MAC -> position, or absent. Entries are valid for
+ * one value of the table's epoch (bumped by every MAC added or deleted); a positive entry is
+ * used only while the position still holds that MAC (struct dp_dev_slot.mac) and a valid slot,
+ * so a position freed and handed to another MAC is never taken for the old one. Owned by one
+ * thread; zero-initialised.
+ */
+#define DP_DEV_CACHE_SIZE 8192 /* entries (power of two), 16 bytes each */
+
+struct dp_dev_cache_ent {
+	uint64_t mac;
+	int32_t pos; /* < 0: not in the table */
+	uint32_t stamp;
+};
+
+struct dp_dev_cache {
+	uint64_t epoch; /* the table epoch the entries of `stamp` belong to */
+	uint32_t stamp; /* entries with another stamp are empty */
+	uint64_t hits, misses;
+	struct dp_dev_cache_ent e[DP_DEV_CACHE_SIZE];
+};
+
+/*
  * Classifies pk[0..n) (n <= DP_BURST_MAX, parsed by dp_parse_burst()) with generation g. ft: the
  * caller's flow table (NULL treats reverse direction-initiated ACEs as not matching, like the
- * reference with NULL flows). ws: the caller's counters (NULL: none). worker: row of g->rule_hits.
- * now: TSC.
+ * reference with NULL flows). ws: the caller's counters (NULL: none). worker: row of
+ * g->rule_hits. now: TSC.
  */
 void dp_classify_burst(const struct dp_gen *g, const struct dp_devs *devs, struct dp_flow_table *ft,
 		       struct dp_pkt *pk, uint32_t n, struct dp_wstats *ws, uint32_t worker,
 		       uint64_t now);
+
+/* The same with the caller's device lookup cache dc (the workers' form). */
+void dp_classify_burst_cached(const struct dp_gen *g, const struct dp_devs *devs,
+			      struct dp_dev_cache *dc, struct dp_flow_table *ft, struct dp_pkt *pk,
+			      uint32_t n, struct dp_wstats *ws, uint32_t worker, uint64_t now);
 
 #endif /* DP_CLASSIFY_H */

@@ -582,10 +582,12 @@ dp_devs_create(const char *name, uint32_t cap, uint32_t n_workers, struct rte_rc
 	if (!d->h)
 		goto out_err;
 	d->cap = (uint32_t)rte_hash_max_key_id(d->h) + 1;
-	d->slot = rte_zmalloc("mg_dev_slots", d->cap * sizeof(uint64_t), RTE_CACHE_LINE_SIZE);
+	d->slot = rte_zmalloc("mg_dev_slots", d->cap * sizeof(*d->slot), RTE_CACHE_LINE_SIZE);
 	if (!d->slot)
 		goto out_err;
 	d->n_workers = n_workers ? n_workers : 1;
+	static uint64_t epochs;
+	d->epoch = __atomic_add_fetch(&epochs, 1ull << 32, __ATOMIC_RELAXED);
 	d->ctr = rte_zmalloc("mg_dev_ctr", (size_t)d->cap * d->n_workers * sizeof(*d->ctr),
 			     RTE_CACHE_LINE_SIZE);
 	if (!d->ctr)
@@ -625,13 +627,17 @@ dp_devs_set(struct dp_devs *d, const uint8_t mac_in[6], uint32_t pid, uint8_t st
 {
 	ALIGNED_MAC(mac, mac_in);
 	int32_t pos = rte_hash_lookup(d->h, mac);
-	if (pos < 0) {
-		pos = rte_hash_add_key(d->h, mac);
-		if (pos < 0)
-			return pos == -ENOSPC ? -ENOSPC : -EINVAL;
-		d->n++;
+	if (pos >= 0) {
+		__atomic_store_n(&d->slot[pos].word, dp_slot_make(pid, state), __ATOMIC_RELEASE);
+		return 0;
 	}
-	__atomic_store_n(&d->slot[pos], dp_slot_make(pid, state), __ATOMIC_RELEASE);
+	pos = rte_hash_add_key(d->h, mac);
+	if (pos < 0)
+		return pos == -ENOSPC ? -ENOSPC : -EINVAL;
+	d->n++;
+	__atomic_store_n(&d->slot[pos].mac, mac_buf, __ATOMIC_RELAXED);
+	__atomic_store_n(&d->slot[pos].word, dp_slot_make(pid, state), __ATOMIC_RELEASE);
+	__atomic_add_fetch(&d->epoch, 1, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -642,8 +648,8 @@ dp_devs_set_state(struct dp_devs *d, const uint8_t mac_in[6], uint8_t state)
 	int32_t pos = rte_hash_lookup(d->h, mac);
 	if (pos < 0)
 		return -ENOENT;
-	uint64_t s = __atomic_load_n(&d->slot[pos], __ATOMIC_RELAXED);
-	__atomic_store_n(&d->slot[pos], dp_slot_make(dp_slot_pid(s), state), __ATOMIC_RELEASE);
+	uint64_t s = __atomic_load_n(&d->slot[pos].word, __ATOMIC_RELAXED);
+	__atomic_store_n(&d->slot[pos].word, dp_slot_make(dp_slot_pid(s), state), __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -651,15 +657,21 @@ int
 dp_devs_del(struct dp_devs *d, const uint8_t mac_in[6])
 {
 	ALIGNED_MAC(mac, mac_in);
-	int32_t pos = rte_hash_del_key(d->h, mac);
+	int32_t pos = rte_hash_lookup(d->h, mac);
 	if (pos < 0)
 		return -ENOENT;
-	/* The slot keeps its last value for readers still holding the position; with RCU the
-	 * hash hands the position out again only after the grace period. Without RCU there are
-	 * no concurrent readers (tests): free it now. */
+	/* A reader still holding the position (a burst in progress, a worker's cached lookup)
+	 * sees a free slot: not a device. With RCU the hash hands the position out again only
+	 * after the grace period, and a reused position carries its new MAC, which the workers'
+	 * caches compare. Without RCU there are no concurrent readers (tests): free it now. */
+	__atomic_store_n(&d->slot[pos].word, 0, __ATOMIC_RELEASE);
+	pos = rte_hash_del_key(d->h, mac);
+	if (pos < 0)
+		return -ENOENT;
 	if (!d->rcu)
 		rte_hash_free_key_with_position(d->h, pos);
 	d->n--;
+	__atomic_add_fetch(&d->epoch, 1, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -691,7 +703,7 @@ dp_devs_iterate(const struct dp_devs *d, uint32_t *next, uint8_t mac[6], uint64_
 	if (p < 0)
 		return -ENOENT;
 	memcpy(mac, key, 6);
-	*slot = __atomic_load_n(&d->slot[p], __ATOMIC_ACQUIRE);
+	*slot = __atomic_load_n(&d->slot[p].word, __ATOMIC_ACQUIRE);
 	*pos = (uint32_t)p;
 	return 0;
 }

@@ -154,15 +154,26 @@ struct dp_dev_ctr {
 	uint64_t allow_pkts, allow_bytes, deny_pkts, deny_bytes;
 };
 
+/* One position of the device table: the slot word and the MAC holding the position (as an
+ * 8-byte key: 6 bytes, then 2 zero bytes), side by side so that a worker validating a cached
+ * position reads one cache line. */
+struct dp_dev_slot {
+	uint64_t word; /* atomic: dp_slot_make(), or 0 once the MAC is deleted */
+	uint64_t mac;  /* atomic: written before word when a MAC takes the position */
+};
+
 struct dp_devs {
-	struct rte_hash *h;     /* MAC (6 bytes) -> position */
-	uint64_t *slot;         /* [cap], atomic words */
-	struct dp_dev_ctr *ctr; /* [n_workers][cap]: row w written by worker w only */
+	struct rte_hash *h;       /* MAC (6 bytes) -> position */
+	struct dp_dev_slot *slot; /* [cap] */
+	struct dp_dev_ctr *ctr;   /* [n_workers][cap]: row w written by worker w only */
 	uint32_t cap;
 	uint32_t n;
 	uint32_t n_workers;
 	uint32_t refs; /* generations referring to this table (control thread) */
 	bool rcu;      /* deleted positions are reclaimed after a grace period */
+	/* bumped (atomic, release) after every MAC added or deleted; unique across tables: the
+	 * workers' lookup caches are valid for one value */
+	uint64_t epoch;
 };
 
 /* Creates the table; rcu: the workers' QSBR variable (deleted keys are reclaimed after a grace

@@ -275,7 +275,7 @@ tel_device(const char *cmd, const char *params, struct rte_tel_data *d)
 				t.deny_pkts += x->deny_pkts;
 				t.deny_bytes += x->deny_bytes;
 			}
-			uint64_t slot = __atomic_load_n(&devs->slot[pos], __ATOMIC_ACQUIRE);
+			uint64_t slot = __atomic_load_n(&devs->slot[pos].word, __ATOMIC_ACQUIRE);
 			rte_tel_data_start_dict(d);
 			rte_tel_data_add_dict_string(d, "state", mg_state_str(dp_slot_state(slot)));
 			rte_tel_data_add_dict_u64(d, "allowed_packets", t.allow_pkts);

@@ -75,6 +75,73 @@ hexdump(const uint8_t *b, size_t n)
 	fprintf(stderr, "\n");
 }
 
+/*
+ * The lookup cache against a reused position: a worker that cached X -> p and has not yet seen
+ * the table's epoch change while p was freed and handed to Y must not classify X's frames as
+ * Y's. Returns the number of failures.
+ */
+static int
+stale_position_check(struct dp_pids *pids)
+{
+	static const uint8_t x_mac[6] = {0x02, 0, 0, 0, 0x0a, 1},
+			     y_mac[6] = {0x02, 0, 0, 0, 0x0a, 2};
+	struct mgi_builder *b = mgi_builder_create();
+	struct dp_dev_cache *dc = calloc(1, sizeof(*dc));
+	struct dp_devs *devs = dp_devs_create("stale_devs", 64, 1, NULL);
+	struct dp_gen *g = NULL;
+	void *blob = NULL;
+	size_t size;
+	char err[256];
+	int fails = 1;
+
+	/* one policy without ACEs: every IP frame of a bound device is denied (default deny) */
+	if (!b || !dc || !devs || mgi_builder_add_policy(b, "stale", "https://x.example/s") < 0 ||
+	    mgi_builder_finish(b, &blob, &size) < 0)
+		goto out;
+	g = dp_gen_build(blob, size, 1000000, pids, 1, err, sizeof(err));
+	if (!g)
+		goto out;
+	uint8_t f[64] = {0};
+	memcpy(f, y_mac, 6); /* to Y, from X: only X's side matters while Y is unbound */
+	memcpy(f + 6, x_mac, 6);
+	f[12] = 0x08, f[14] = 0x45, f[17] = 20 + 8, f[23] = 17, f[14 + 20 + 5] = 8;
+	struct dp_pkt pk;
+	if (dp_devs_set(devs, x_mac, g->policy_pid[0], MG_STATE_ENFORCED) < 0)
+		goto out;
+	int32_t px = dp_devs_lookup(devs, x_mac);
+	dp_parse(&pk, f, 60);
+	dp_classify_burst_cached(g, devs, dc, NULL, &pk, 1, NULL, 0, 1);
+	bool first = pk.reason == MG_R_DEFAULT_DENY && pk.pos[0] == px;
+	/* X leaves, another MAC takes its position; the worker has not seen the epoch change */
+	if (dp_devs_del(devs, x_mac) < 0)
+		goto out;
+	bool reused = false; /* free positions are handed out in order: bind until px comes back */
+	for (uint32_t i = 0; i < devs->cap && !reused; i++) {
+		uint8_t y[6] = {0x02, 0, 0, 0, 0x0c, (uint8_t)i};
+		if (dp_devs_set(devs, y, g->policy_pid[0], MG_STATE_DECOMMISSIONED) < 0)
+			break;
+		reused = dp_devs_lookup(devs, y) == px;
+	}
+	dc->epoch = devs->epoch; /* as if the bump were not visible yet */
+	memcpy(f, (uint8_t[]){0x02, 0, 0, 0, 0x0b, 1}, 6); /* to a non-device */
+	dp_parse(&pk, f, 60);
+	dp_classify_burst_cached(g, devs, dc, NULL, &pk, 1, NULL, 0, 1);
+	bool second = pk.reason == MG_R_NOT_DEVICE && pk.pos[0] < 0;
+	printf("  stale cache position: X bound %s, position reused by Y %s, X then %s\n",
+	       first ? "ok" : "WRONG", reused ? "yes" : "no (check not exercised)",
+	       second ? "not a device (ok)" : mg_reason_str(pk.reason));
+	fails = !first || !reused || !second;
+out:
+	if (fails)
+		fprintf(stderr, "stale position check failed %s\n", err);
+	dp_gen_destroy(g);
+	free(blob);
+	dp_devs_destroy(devs);
+	free(dc);
+	mgi_builder_destroy(b);
+	return fails;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -105,9 +172,11 @@ main(int argc, char **argv)
 		return 1;
 	}
 	t = malloc(sizeof(*t));
+	/* the workers' lookup cache, across images and device tables like a worker's */
+	struct dp_dev_cache *dc = calloc(1, sizeof(*dc));
 	pids = dp_pids_create(1 << 16);
 	struct dp_devs *devs = dp_devs_create("diff_devs", 1024, 1, NULL);
-	if (!t || !pids || !devs) {
+	if (!t || !pids || !devs || !dc) {
 		fprintf(stderr, "setup failed\n");
 		return 1;
 	}
@@ -190,7 +259,7 @@ main(int argc, char **argv)
 				dlen[i] = (uint32_t)lens[i];
 			}
 			dp_parse_burst(pk, data, dlen, n);
-			dp_classify_burst(g, devs, ft, pk, n, NULL, 0, 1);
+			dp_classify_burst_cached(g, devs, dc, ft, pk, n, NULL, 0, 1);
 			for (uint32_t i = 0; i < n; i++) {
 				struct mg_pkt p;
 				struct mg_result r;
@@ -237,6 +306,7 @@ main(int argc, char **argv)
 		mg_flows_destroy(rf);
 		dp_gen_destroy(g);
 	}
+	mismatches += (uint64_t)stale_position_check(pids);
 	printf("dp_diff_test: %" PRIu64 " random + %" PRIu64
 	       " boundary frames (%u distinct, %" PRIu64 " malformed) over %" PRIu64
 	       " images, %" PRIu64 " mismatches\n",
@@ -257,6 +327,9 @@ main(int argc, char **argv)
 			fprintf(stderr, "reason %s never reached\n", mg_reason_str(r));
 			missing++;
 		}
+	printf("  device lookups: %" PRIu64 " from the cache, %" PRIu64 " from the table\n",
+	       dc->hits, dc->misses);
+	free(dc);
 	dp_devs_destroy(devs);
 	dp_pids_destroy(pids);
 	free(t);

@@ -157,6 +157,7 @@ check "ping device -> uplink enforced again" 0 $D ping -c 2 -W 2 10.9.0.1
 
 if [ "$WORKERS" -gt 1 ]; then
 	# many flows each way: every connection needs its replies on the worker holding its flow
+	denied_before=$($CTL counters --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["denied"])')
 	ok=0
 	for i in $(seq 40); do
 		$D curl -s -m 3 -o /dev/null http://10.9.0.1:8080/ && ok=$((ok + 1))
@@ -179,6 +180,9 @@ for _ in range(40):
 	done
 	check "40 connections uplink -> device:2222 over $WORKERS workers ($ok passed)" 0 \
 		test "$ok" = 40
+	denied_after=$($CTL counters --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["denied"])')
+	check "no frame of the 80 connections denied ($denied_before -> $denied_after)" 0 \
+		test "$denied_before" = "$denied_after"
 fi
 $CTL counters --json >"$tmp/counters.json" || fail=1
 if [ "$WORKERS" -gt 1 ]; then

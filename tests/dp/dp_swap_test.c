@@ -180,8 +180,8 @@ send_burst(uint16_t port, struct rte_mempool *pool)
 
 /* Sends a request; while waiting for its reply keeps traffic flowing (bounded). */
 static int
-request(uint16_t type, const void *a, uint32_t a_len, const void *b, uint32_t b_len,
-	uint16_t acc, uint16_t up, struct rte_mempool *pool, uint8_t **answer)
+request(uint16_t type, const void *a, uint32_t a_len, const void *b, uint32_t b_len, uint16_t acc,
+	uint16_t up, struct rte_mempool *pool, uint8_t **answer)
 {
 	struct mg_ctrl_hdr h;
 	uint8_t *payload = NULL;
@@ -290,9 +290,9 @@ main(int argc, char **argv)
 			dup2(fd, 2);
 		}
 		execl(path, path, "--no-huge", "--no-pci", "-l", "0,1", "-m", "256", prefix,
-		      "--log-level=lib.eal:error", "--no-telemetry", "--vdev", v0, "--vdev", v1, "--",
-		      "--access", "net_memif0", "--uplink", "net_memif1", "--image", img_a, "--ctrl",
-		      sock, (char *)NULL);
+		      "--log-level=lib.eal:error", "--no-telemetry", "--vdev", v0, "--vdev", v1,
+		      "--", "--access", "net_memif0", "--uplink", "net_memif1", "--image", img_a,
+		      "--ctrl", sock, (char *)NULL);
 		_exit(127);
 	}
 	for (int i = 0; i < 100; i++) {
@@ -317,16 +317,28 @@ main(int argc, char **argv)
 	snprintf(cprefix, sizeof(cprefix), "--file-prefix=mgswap%d", (int)getpid());
 	snprintf(c0, sizeof(c0), "net_memif0,role=client,socket=%s,id=0", ms0);
 	snprintf(c1, sizeof(c1), "net_memif1,role=client,socket=%s,id=0", ms1);
-	char *eal[] = {argv[0], "--no-huge", "--no-pci", "-l", "0", "-m", "256", cprefix,
-		       "--log-level=lib.eal:error", "--no-telemetry", "--vdev", c0, "--vdev", c1,
+	char *eal[] = {argv[0],
+		       "--no-huge",
+		       "--no-pci",
+		       "-l",
+		       "0",
+		       "-m",
+		       "256",
+		       cprefix,
+		       "--log-level=lib.eal:error",
+		       "--no-telemetry",
+		       "--vdev",
+		       c0,
+		       "--vdev",
+		       c1,
 		       NULL};
 	if (rte_eal_init(14, eal) < 0) {
 		fprintf(stderr, "dp_swap_test: rte_eal_init failed\n");
 		stop_dp(&status);
 		return 1;
 	}
-	struct rte_mempool *pool = rte_pktmbuf_pool_create("swap_pool", 8191, 256, 0,
-							   RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	struct rte_mempool *pool =
+		rte_pktmbuf_pool_create("swap_pool", 8191, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	uint16_t acc, up;
 	if (!pool || rte_eth_dev_get_port_by_name("net_memif0", &acc) ||
 	    rte_eth_dev_get_port_by_name("net_memif1", &up)) {
@@ -373,7 +385,8 @@ main(int argc, char **argv)
 			memcpy(s.mac, dev_macs[1], 6);
 			d2_quarantined = !d2_quarantined;
 			s.state = d2_quarantined ? MG_STATE_QUARANTINED : MG_STATE_ENFORCED;
-			rc = request(MG_CTRL_SET_STATE, &s, sizeof(s), NULL, 0, acc, up, pool, NULL);
+			rc = request(MG_CTRL_SET_STATE, &s, sizeof(s), NULL, 0, acc, up, pool,
+				     NULL);
 			n_binding_ops++;
 		} else {
 			d3_unbound = !d3_unbound;
@@ -391,7 +404,8 @@ main(int argc, char **argv)
 			n_binding_ops++;
 		}
 		if (rc < 0) {
-			fprintf(stderr, "dp_swap_test: operation %u failed: %s\n", op, strerror(-rc));
+			fprintf(stderr, "dp_swap_test: operation %u failed: %s\n", op,
+				strerror(-rc));
 			fail = 1;
 		}
 	}
@@ -422,8 +436,8 @@ main(int argc, char **argv)
 	       "received in %.1f s\n",
 	       n_loads, n_binding_ops, n_sent, n_recv, secs);
 	for (unsigned int d = 0; d < 3; d++)
-		printf("  D%u  1200 %u/%u  1700 %u/%u  2200 %u/%u  3000 %u/%u (passed/sent)\n", d + 1,
-		       cls[d][0][1], cls[d][0][0] + cls[d][0][1], cls[d][1][1],
+		printf("  D%u  1200 %u/%u  1700 %u/%u  2200 %u/%u  3000 %u/%u (passed/sent)\n",
+		       d + 1, cls[d][0][1], cls[d][0][0] + cls[d][0][1], cls[d][1][1],
 		       cls[d][1][0] + cls[d][1][1], cls[d][2][1], cls[d][2][0] + cls[d][2][1],
 		       cls[d][3][1], cls[d][3][0] + cls[d][3][1]);
 	if (never_seen || must_missing || n_dup || n_bad) {
@@ -438,9 +452,11 @@ main(int argc, char **argv)
 	for (unsigned int i = 0; i < RTE_DIM(mixed); i++) {
 		const uint32_t *v = cls[mixed[i][0]][mixed[i][1]];
 		if (!v[0] || !v[1]) {
-			fprintf(stderr, "FAIL: D%u port %u never %s: the swaps did not happen under "
-					"traffic\n",
-				mixed[i][0] + 1, class_port[mixed[i][1]], v[1] ? "denied" : "passed");
+			fprintf(stderr,
+				"FAIL: D%u port %u never %s: the swaps did not happen under "
+				"traffic\n",
+				mixed[i][0] + 1, class_port[mixed[i][1]],
+				v[1] ? "denied" : "passed");
 			fail = 1;
 		}
 	}
@@ -459,17 +475,19 @@ main(int argc, char **argv)
 		uint64_t loads = jnum(json_object_get(j, "ctrl"), "loads");
 		uint64_t tx_full = jnum(json_object_get(j, "drops"), "tx-full");
 		printf("  counters: rx %" PRIu64 " tx %" PRIu64 " allowed %" PRIu64
-		       " denied %" PRIu64 " tx-full %" PRIu64 " loads %" PRIu64 " generation %" PRIu64
-		       "\n",
+		       " denied %" PRIu64 " tx-full %" PRIu64 " loads %" PRIu64
+		       " generation %" PRIu64 "\n",
 		       rx, tx, allowed, den, tx_full, loads, jnum(j, "generation"));
 		if (rx != n_sent || tx != n_recv || rx != tx + den || allowed != tx || tx_full) {
-			fprintf(stderr, "FAIL: counters disagree with the traffic (sent %u, observed "
-					"%u): rx = tx + denied must hold and equal them\n",
+			fprintf(stderr,
+				"FAIL: counters disagree with the traffic (sent %u, observed "
+				"%u): rx = tx + denied must hold and equal them\n",
 				n_sent, n_recv);
 			fail = 1;
 		}
 		if (loads < n_loads) {
-			fprintf(stderr, "FAIL: %" PRIu64 " loads counted, %u made\n", loads, n_loads);
+			fprintf(stderr, "FAIL: %" PRIu64 " loads counted, %u made\n", loads,
+				n_loads);
 			fail = 1;
 		}
 		json_decref(j);

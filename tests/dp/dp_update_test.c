@@ -47,6 +47,7 @@ static uint64_t n_classified, n_mismatch, n_bursts, gens_seen;
 static int
 worker(void *arg)
 {
+	static struct dp_dev_cache dcache;
 	struct dp_pkt pk[DP_BURST_MAX];
 	uint32_t next = 0;
 	uint64_t last_gen = 0;
@@ -66,7 +67,8 @@ worker(void *arg)
 			dp_parse(&pk[i], frames[next], (uint32_t)lens[next]);
 			next = (next + 1) % N_FRAMES;
 		}
-		dp_classify_burst(g, g->devs, NULL, pk, DP_BURST_MAX, &dp.workers[0].st, 0, 1);
+		dp_classify_burst_cached(g, g->devs, &dcache, NULL, pk, DP_BURST_MAX,
+					 &dp.workers[0].st, 0, 1);
 		uint32_t k = (uint32_t)((g->generation - 1) % N_IMAGES);
 		for (uint32_t i = 0; i < DP_BURST_MAX; i++) {
 			const struct expect *a = &exp_[k][0][idx[i]], *b = &exp_[k][1][idx[i]];

@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """A tiny authoritative DNS server for the mudgated integration test.
 
-usage: dns_server.py ADDR NAME N
-Answers A queries for NAME with N addresses 198.51.100.1 .. (TTL 300), AAAA queries for NAME
-with 2001:db8:cd::1 (TTL 300), anything else with NXDOMAIN, over UDP and TCP. A UDP answer
+usage: dns_server.py ADDR NAME N [TTL]
+Answers A queries for NAME with N addresses 198.51.100.1 .. (TTL 300 or TTL), AAAA queries for
+NAME with 2001:db8:cd::1 (same TTL), anything else with NXDOMAIN, over UDP and TCP. The A records
+come in an order rotated by one at every query, as round-robin servers do: the same set in
+another order is not a change. A UDP answer
 larger than the client's EDNS0 payload size (512 without OPT) is cut and flagged TC, as real
 servers do, so the client must retry over TCP. Logs each query to stderr.
 """
@@ -22,6 +24,10 @@ def qname(msg, off):
     return ".".join(labels), off + 1
 
 
+TTL = 300
+ROTATE = [0]
+
+
 def respond(msg, name, n, limit):
     qid, flags = struct.unpack("!HH", msg[:4])
     q, off = qname(msg, 12)
@@ -34,11 +40,13 @@ def respond(msg, name, n, limit):
             limit = max(512, struct.unpack("!H", rest[3:5])[0])
     answers = []
     if q == name and qtype == 1:
-        for i in range(n):
-            answers.append(struct.pack("!HHHIH", 0xc00c, 1, 1, 300, 4) +
+        ROTATE[0] += 1
+        for k in range(n):
+            i = (k + ROTATE[0]) % n
+            answers.append(struct.pack("!HHHIH", 0xc00c, 1, 1, TTL, 4) +
                            bytes([198, 51, 100 + (i + 1) // 256, (i + 1) % 256]))
     elif q == name and qtype == 28:
-        answers.append(struct.pack("!HHHIH", 0xc00c, 28, 1, 300, 16) +
+        answers.append(struct.pack("!HHHIH", 0xc00c, 28, 1, TTL, 16) +
                        socket.inet_pton(socket.AF_INET6, "2001:db8:cd::1"))
     rcode = 0 if q == name else 3
     tc = 0
@@ -69,7 +77,10 @@ def serve_tcp(addr, name, n):
 
 
 def main():
+    global TTL
     addr, name, n = sys.argv[1], sys.argv[2].lower(), int(sys.argv[3])
+    if len(sys.argv) > 4:
+        TTL = int(sys.argv[4])
     threading.Thread(target=serve_tcp, args=(addr, name, n), daemon=True).start()
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind((addr, 53))

@@ -2,9 +2,13 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # mudgated against real parts: a real HTTPS server on 127.0.0.1 (tests/gated/https_server.py,
 # TLS from a CA made here), the test PKI for MUD signatures, and a real mudgate-dp on veth
-# pairs (net_af_packet) whose punted DHCP frames mudgated learns from. Checks discovery, the
-# fetch/verify/validate pipeline, every failure reason mapped to the fallback, recovery,
-# bindings in the fast path, and a kill -9 / restart that resynchronises without reloading.
+# pairs (net_af_packet) whose punted DHCP frames mudgated learns from. Checks discovery (also of
+# refused http:// and invalid MUD URLs), the fetch/verify/validate pipeline, every failure reason
+# mapped to the fallback, recovery, bindings in the fast path, no new image generation while
+# unchanged dnsname answers are re-resolved, a kill -9 / restart that resynchronises without
+# reloading and without losing an allowed packet or leaking a denied one, then with short
+# refresh intervals: removed static bindings unbound, an image mudgate-dp refuses, and the
+# grace period of a failing refresh.
 set -u
 [ "$(id -u)" = 0 ] || { echo "gated_test: needs root (veth, af_packet), skipped"; exit 77; }
 B=${MUDGATE_BUILD_DIR:?}
@@ -18,7 +22,7 @@ done
 
 tag=mgg$$
 tmp=$(mktemp -d)
-dp_pid="" gd_pid="" srv_pid="" ss_pid="" dns_pid=""
+dp_pid="" gd_pid="" srv_pid="" ss_pid="" dns_pid="" stream_pid=""
 stop() { # stop PID: TERM, then KILL
 	[ -n "$1" ] || return 0
 	kill "$1" 2>/dev/null
@@ -26,6 +30,7 @@ stop() { # stop PID: TERM, then KILL
 	kill -KILL "$1" 2>/dev/null
 }
 cleanup() {
+	stop "$stream_pid"
 	stop "$gd_pid"
 	stop "$srv_pid"
 	stop "$ss_pid"
@@ -101,8 +106,9 @@ srv_pid=$!
 ss_pid=$!
 for _ in $(seq 50); do [ -f port ] && [ -f port-ss ] && break; sleep 0.1; done
 PORT=$(cat port) PORT_SS=$(cat port-ss)
-# the resolver mudgated asks for dnsname sets: 300 A records for updates.example.com (a CDN)
-/usr/bin/python3 "$S/tests/gated/dns_server.py" 127.0.0.77 updates.example.com 300 2>dns.log &
+# the resolver mudgated asks for dnsname sets: 300 A records for updates.example.com (a CDN),
+# TTL 3 s, so mudgated asks again every few seconds and gets the same set in another order
+/usr/bin/python3 "$S/tests/gated/dns_server.py" 127.0.0.77 updates.example.com 300 3 2>dns.log &
 dns_pid=$!
 
 # ---- configuration ----------------------------------------------------------------------
@@ -137,7 +143,7 @@ cat >config.json <<JSON
         {"host": "selfsigned.example.com", "address": "127.0.0.1", "port": $PORT_SS}
       ]
     },
-    "dnsname": {"resolver": ["127.0.0.77"]}
+    "dnsname": {"resolver": ["127.0.0.77"], "min-ttl": 1}
   }
 }}
 JSON
@@ -243,6 +249,43 @@ expect "DHCPv6 MUD URL discovered (404 on the server)" $M_DHCP6 "quarantined htt
 [ "$(devfield $M_DHCP6 mud-url) $(devfield $M_DHCP6 source)" = "$H/.well-known/mud/v1/camera dhcpv6" ] &&
 	ok "DHCPv6: URL and source recorded" || bad "DHCPv6: $(devfield $M_DHCP6 mud-url)"
 
+# a DHCPv4 client announcing http:// (RFC 8520: https only) or an ftp:// URL: the frame is
+# good, the URL is refused; the device goes to the fallback with the URL kept, logged once
+M_HTTP=02:00:00:00:0c:01 M_BADURL=02:00:00:00:0c:02
+inject_dhcp_as() { # inject_dhcp_as IFACE FRAMEFILE MAC [OLD NEW]: source MAC and chaddr replaced
+	/usr/bin/python3 -c '
+import socket, sys
+f = bytearray(open(sys.argv[2], "rb").read())
+mac = bytes.fromhex(sys.argv[3].replace(":", ""))
+f[6:12] = mac
+f[70:76] = mac  # chaddr: Ethernet 14 + IPv4 20 + UDP 8 + 28
+f[40:42] = b"\0\0"  # UDP checksum: none
+if len(sys.argv) > 5:
+    f = f.replace(sys.argv[4].encode(), sys.argv[5].encode())
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((sys.argv[1], 0))
+s.send(bytes(f))' "$@"
+}
+inject_dhcp_as "${tag}A" "$FR/dhcp4-discover-http.bin" $M_HTTP
+inject_dhcp_as "${tag}A" "$FR/dhcp4-discover-http.bin" $M_BADURL "http://" "ftp:///"
+expect "DHCPv4 option 161 with an http:// URL" $M_HTTP "quarantined not-https"
+expect "DHCPv4 option 161 with an ftp:// URL" $M_BADURL "quarantined bad-url"
+[ "$(devfield $M_HTTP refused-url)" = "http://mud.example.com/thermostat" ] &&
+	ok "refused URL kept in devices.json" || bad "refused-url: '$(devfield $M_HTTP refused-url)'"
+devfield $M_HTTP message | grep -q "http://mud.example.com/thermostat" &&
+	ok "refused URL in the device message" || bad "message: $(devfield $M_HTTP message)"
+[ "$(devfield $M_BADURL refused-url)" = "ftp:///mud.example.com/thermostat" ] &&
+	ok "invalid URL kept in devices.json" || bad "refused-url: '$(devfield $M_BADURL refused-url)'"
+inject_dhcp_as "${tag}A" "$FR/dhcp4-discover-http.bin" $M_HTTP # retransmissions
+inject_dhcp_as "${tag}A" "$FR/dhcp4-discover-http.bin" $M_HTTP
+sleep 0.5
+n=$(grep -c "$M_HTTP: announced MUD URL http://mud.example.com/thermostat (dhcpv4) refused: not https -> quarantined" gated.log)
+[ "$n" = 1 ] && ok "refused URL logged once over 3 DISCOVERs" || bad "refused URL logged $n times"
+for m in $M_HTTP $M_BADURL; do
+	dpbinding "$m" | grep -q quarantined && ok "mudgate-dp: $m quarantined" ||
+		bad "mudgate-dp: $m not quarantined: $(dpbinding "$m")"
+done
+
 # the fast path has what devices.json says
 for m in $M_GOOD $M_DHCP; do
 	dpbinding "$m" | grep -q enforced && ok "mudgate-dp: $m enforced" ||
@@ -310,6 +353,17 @@ print("set size", m and m.group(1))
 sys.exit(0 if m and m.group(1) == "304" else 1)
 PY
 
+# re-resolution with unchanged answers (TTL 3 s, the order rotated at every query) is no change:
+# the generation in force stays while mudgated asks again and again
+gen0=$($CTL state | grep -o 'generation [0-9]*')
+q0=$(grep -c "query updates.example.com type 1" dns.log)
+sleep 7
+q1=$(grep -c "query updates.example.com type 1" dns.log)
+gen1=$($CTL state | grep -o 'generation [0-9]*')
+[ $((q1 - q0)) -ge 4 ] && [ "$gen0" = "$gen1" ] &&
+	ok "dnsname: $((q1 - q0)) A queries in 7 s, $gen1 unchanged" ||
+	bad "dnsname re-resolution: $((q1 - q0)) A queries, $gen0 -> $gen1"
+
 # recovery: the rogue file gets a good signature
 sign www/rogue.json www/rogue.p7s "$PKI/signer.pem" "$PKI/signer.key"
 expect "server fixed: enforced again" $M_ROGUE "enforced ok" 10
@@ -325,10 +379,19 @@ expect "reload: still enforced" $M_GOOD "enforced ok"
 # SIGUSR1 status
 kill -USR1 "$gd_pid"
 sleep 0.5
-grep -q "mudgated\[main\] status: 12 devices" gated.log && ok "SIGUSR1 status summary" ||
+grep -q "mudgated\[main\] status: 14 devices" gated.log && ok "SIGUSR1 status summary" ||
 	bad "no status summary"
+grep -q "mudgated\[main\] status: failures not-https: 1$" gated.log &&
+	grep -q "mudgated\[main\] status: failures bad-url: 1$" gated.log &&
+	ok "refused URLs counted per reason" || bad "refused URLs not counted"
 
 # ---- kill -9, restart with the MUD server down -------------------------------------------
+# a steady stream through mudgate-dp meanwhile: TCP to 198.51.100.1 (updates.example.com) port
+# 443 is allowed for the thermostat, port 80 is not; one of each every 20 ms for 9 s
+/usr/bin/python3 "$S/tests/gated/stream.py" "${tag}A" "${tag}B" $M_GOOD 198.51.100.1 443 80 9 0.02 \
+	stream.ready >stream.out 2>&1 &
+stream_pid=$!
+for _ in $(seq 50); do [ -f stream.ready ] && break; sleep 0.1; done
 sleep 1
 before_state=$($CTL state)
 before_bind=$($CTL bindings | sort)
@@ -356,6 +419,115 @@ grep -q "restored from the cache" gated.log && ok "restart: MUD files restored f
 [ "$(devstate $M_GOOD)" = "enforced ok" ] && ok "restart: $M_GOOD still enforced" ||
 	bad "restart: $M_GOOD is $(devstate $M_GOOD)"
 grep -qE "LOAD_IMAGE|BIND .*refused" gated.log && bad "restart sent refused requests"
+wait "$stream_pid"
+stream_pid=""
+read -r _ n_sent _ n_allowed _ n_denied _ n_lost <stream.out
+if [ "${n_sent:-0}" -ge 300 ] && [ "$n_lost" = 0 ] && [ "$n_denied" = 0 ]; then
+	ok "kill -9 + restart under traffic: $n_sent allowed packets sent, 0 lost, 0 denied leaked"
+else
+	bad "traffic across the restart: $(cat stream.out)"
+fi
+
+# ---- short refresh intervals; static bindings removed; an image the fast path refuses ----
+# mkconfig IN OUT PYTHON: a configuration derived from IN (c is its daemon, site its site)
+mkconfig() {
+	/usr/bin/python3 - "$1" "$2" "$3" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+c, site = j["mudgate:mudgate"]["daemon"], j["mudgate:mudgate"]["site"]
+def dev(mac, url=None):
+    c["device"] = [d for d in c["device"] if d["mac"] != mac]
+    if url:
+        c["device"].append({"mac": mac, "mud-url": url})
+exec(sys.argv[3])
+json.dump(j, open(sys.argv[2], "w"), indent=1)
+PY
+}
+/usr/bin/python3 "$S/tests/gated/https_server.py" www srv.pem srv.key port2 2>>srv.log &
+srv_pid=$!
+for _ in $(seq 50); do [ -f port2 ] && break; sleep 0.1; done
+PORT2=$(cat port2)
+M_GRACE=02:00:00:00:0d:01 M_BIGCTL=02:00:00:00:0d:02
+mud www/grace.json "$H/grace.json" "$H/grace.p7s"
+sign www/grace.json www/grace.p7s "$PKI/signer.pem" "$PKI/signer.key" || exit 1
+# refresh every 5 s, grace 6 s; $M_404 only in the configuration: removed; $M_LLDP (announced
+# over LLDP) gets a static binding, which wins
+mkconfig config.json config2.json "
+c['fetch']['connect-to'][0]['port'] = $PORT2
+c['fetch'].update({'max-validity': 5, 'grace': 6, 'retry-interval': 1})
+dev('$M_404'); dev('$M_GRACE', '$H/grace.json'); dev('$M_LLDP', '$H/thermostat.json')"
+cp config2.json config.json
+kill -HUP "$gd_pid"
+expect "reload: new static binding" $M_GRACE "enforced ok"
+expect "reload: static binding wins over LLDP" $M_LLDP "enforced ok"
+[ "$(devfield $M_LLDP source)" = static ] && ok "$M_LLDP: source static" ||
+	bad "$M_LLDP: source $(devfield $M_LLDP source)"
+for _ in $(seq 50); do [ -z "$(devstate $M_404)" ] && [ -z "$(dpbinding $M_404)" ] && break; sleep 0.2; done
+[ -z "$(devstate $M_404)" ] && ok "reload: removed static binding forgotten" ||
+	bad "reload: $M_404 still in devices.json: $(devstate $M_404)"
+[ -z "$(dpbinding $M_404)" ] && ok "reload: removed static binding unbound in mudgate-dp" ||
+	bad "reload: mudgate-dp still binds $M_404: $(dpbinding $M_404)"
+
+# a controller class of 65536 addresses named by 257 ACEs: 16842752 rules, more than the
+# 2^24 mudgate-dp builds; and $M_LLDP's static binding goes again: back to its LLDP URL
+/usr/bin/python3 - "$PKI/thermostat.json" www/bigctl.json "$H/bigctl.json" "$H/bigctl.p7s" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m["ietf-mud:mud"]["mud-url"], m["ietf-mud:mud"]["mud-signature"] = sys.argv[3], sys.argv[4]
+acl = m["ietf-access-control-list:acls"]["acl"][0]
+acl["aces"]["ace"] = [{"name": "c%d" % i,
+                       "matches": {"ipv4": {"protocol": 6},
+                                   "tcp": {"destination-port": {"operator": "eq", "port": 1000 + i}},
+                                   "ietf-mud:mud": {"controller": "urn:test:big"}},
+                       "actions": {"forwarding": "accept"}} for i in range(257)]
+open(sys.argv[2], "w").write(json.dumps(m))
+PY
+sign www/bigctl.json www/bigctl.p7s "$PKI/signer.pem" "$PKI/signer.key" || exit 1
+gen_before=$($CTL state | grep -o 'generation [0-9]*')
+mkconfig config.json config3.json "
+site['controller'] = [{'uri': 'urn:test:big', 'address':
+    ['10.%d.%d.%d/32' % (i >> 16, (i >> 8) & 255, i & 255) for i in range(65536)]}]
+dev('$M_BIGCTL', '$H/bigctl.json'); dev('$M_LLDP')"
+cp config3.json config.json
+kill -HUP "$gd_pid"
+expect "image refused by mudgate-dp" $M_BIGCTL "quarantined publish" 20
+devfield $M_BIGCTL message | grep -q "mudgate-dp refused the image: IPv4: [0-9]* rules after expansion" &&
+	ok "publish failure carries mudgate-dp's reason" || bad "message: $(devfield $M_BIGCTL message)"
+dpbinding $M_BIGCTL | grep -q quarantined && ok "mudgate-dp: $M_BIGCTL quarantined" ||
+	bad "mudgate-dp: $M_BIGCTL: $(dpbinding $M_BIGCTL)"
+expect "others stay enforced" $M_GOOD "enforced ok"
+for m in $M_GOOD $M_GRACE; do
+	dpbinding "$m" | grep -q enforced && ok "mudgate-dp: $m still enforced" ||
+		bad "mudgate-dp: $m: $(dpbinding "$m")"
+done
+"$B/mudc" show state/image.mgi 2>&1 | grep -q "bigctl" &&
+	bad "the refused policy is in the image in force" || ok "the image in force is the last good one"
+n=$(grep -c "bigctl.json: policy left out: mudgate-dp refused the image" gated.log)
+[ "$n" = 1 ] && ok "image refusal logged once" || bad "image refusal logged $n times"
+expect "static binding removed: back to the announced LLDP URL" $M_LLDP "quarantined http-status"
+[ "$(devfield $M_LLDP mud-url) $(devfield $M_LLDP source)" = "$H/.well-known/mud/v1/plc lldp" ] &&
+	ok "$M_LLDP: announced URL and source again" ||
+	bad "$M_LLDP: $(devfield $M_LLDP mud-url) $(devfield $M_LLDP source)"
+
+# grace: the file disappears from the server; the refresh (every 5 s) fails and the last good
+# file stays in force for 6 s more, then the device goes to the fallback
+rm www/grace.json www/grace.p7s
+expect "refresh fails: last good file kept" $M_GRACE "enforced refresh-failed" 10
+t_rf=$(date +%s.%N)
+dpbinding $M_GRACE | grep -q enforced && ok "mudgate-dp: $M_GRACE enforced during the grace" ||
+	bad "mudgate-dp: $M_GRACE during the grace: $(dpbinding $M_GRACE)"
+sleep 3
+[ "$(devstate $M_GRACE)" = "enforced refresh-failed" ] && ok "still enforced 3 s into the grace" ||
+	bad "3 s into the grace: $(devstate $M_GRACE)"
+expect "grace over: fallback" $M_GRACE "quarantined http-status" 12
+t_q=$(date +%s.%N)
+/usr/bin/python3 -c "import sys; d = $t_q - $t_rf; print('grace lasted %.1f s after the first failure' % d); sys.exit(0 if 4.5 <= d <= 9 else 1)" &&
+	ok "fallback when the grace ends" || bad "fallback not at the end of the grace"
+dpbinding $M_GRACE | grep -q quarantined && ok "mudgate-dp: $M_GRACE quarantined after the grace" ||
+	bad "mudgate-dp: $M_GRACE after the grace: $(dpbinding $M_GRACE)"
+grep -q "mudgated\[fetch\] $H/grace.json: refresh failed: .*; last good file kept until" gated.log &&
+	grep -q "mudgated\[fetch\] $H/grace.json: grace ended, last good file dropped" gated.log &&
+	ok "grace logged: kept until, then dropped" || bad "grace log lines missing"
 
 # a clean exit on SIGTERM (with sanitizers: no leak, no error report)
 kill -TERM "$gd_pid"

@@ -497,6 +497,14 @@ try:
                            capture_output=True, text=True, env=env, timeout=30)
         check("mudctl policy", p.returncode == 0 and "failing" in p.stdout,
               p.stdout + p.stderr)
+        hk = os.path.join(state, "netconf", "ssh_host_ed25519_key.pub")
+        p = subprocess.run(base + ["--host-key", hk, "counters"], capture_output=True,
+                           text=True, env=env, timeout=30)
+        check("mudctl --host-key: the server's key", p.returncode == 0, p.stderr)
+        p = subprocess.run(base + ["--host-key", otherkey + ".pub", "counters"],
+                           capture_output=True, text=True, env=env, timeout=30)
+        check("mudctl --host-key: another key refused", p.returncode == 1 and
+              "does not present the host key" in p.stderr, p.stderr)
         p = subprocess.run(base + ["--password-file", "/nonexistent", "devices"],
                            capture_output=True, text=True, timeout=30)
         check("mudctl without credentials fails", p.returncode != 0)
@@ -507,6 +515,18 @@ try:
     check("close-session", not b.connected or True)
     d = connect()
     check("daemon still serves after all of the above", d.get_config("running").ok)
+    # SIGHUP applies the startup file: NETCONF's running follows it
+    sc = start_cfg_leaf()
+    sc["mudgate:mudgate"]["daemon"]["fetch"]["connect-timeout"] = 9
+    with open(startup, "w") as fh:
+        json.dump(sc, fh)
+    daemon.send_signal(signal.SIGHUP)
+    for _ in range(50):
+        if leaf(d, "daemon/fetch/connect-timeout") == "9":
+            break
+        time.sleep(0.1)
+    check("SIGHUP: running is the startup file again", leaf(d, "daemon/fetch/connect-timeout")
+          == "9" and leaf(d, "daemon/fetch/connect-timeout", "candidate") == "9")
     d.close_session()
     check("mudgated alive", daemon.poll() is None)
 except Exception as ex:  # a crash of the server shows up here

@@ -6,8 +6,9 @@
  *                              | set-state MAC STATE | refresh MAC | flush-caches
  *
  * CONNECTION: --connect FILE (a netconf.json as tools/lab writes it: host, port, username,
- * password, key-file), or --host, --port, --user, --key FILE (private key, FILE.pub beside
- * it), --password-file FILE; the password may also come from $MUDCTL_PASSWORD.
+ * password, key-file, host-key), or --host, --port, --user, --key FILE (private key, FILE.pub
+ * beside it), --password-file FILE; the password may also come from $MUDCTL_PASSWORD.
+ * --host-key FILE.pub pins the server's SSH host key.
  * Exit status: 0 done, 1 refused or failed (the server's reason on stderr), 2 usage.
  */
 #include <errno.h>
@@ -25,7 +26,7 @@
 #define NS "urn:mudgate:params:xml:ns:yang:mudgate"
 
 static struct {
-	char *host, *user, *password, *key;
+	char *host, *user, *password, *key, *host_key;
 	unsigned port;
 	bool json;
 } O = {.port = 830};
@@ -36,15 +37,31 @@ password_cb(const char *username, const char *hostname, void *priv)
 	return strdup(O.password ? O.password : "");
 }
 
-/* Host keys are not pinned: the lab and the tests create them on first start. */
+/* With --host-key (or "host-key" in the --connect file) the server's key must be that one;
+ * without, any key is accepted (the server creates its key on first start). */
 static int
 hostkey_cb(const char *hostname, ssh_session session, void *priv)
 {
-	return 0;
+	ssh_key srv = NULL, want = NULL;
+	int rc = 1;
+
+	if (!O.host_key)
+		return 0;
+	if (ssh_get_server_publickey(session, &srv) != SSH_OK ||
+	    ssh_pki_import_pubkey_file(O.host_key, &want) != SSH_OK) {
+		fprintf(stderr, "mudctl: %s: cannot read the host key\n", O.host_key);
+		goto out;
+	}
+	rc = ssh_key_cmp(srv, want, SSH_KEY_CMP_PUBLIC) ? 1 : 0;
+	if (rc)
+		fprintf(stderr, "mudctl: %s does not present the host key in %s\n", hostname,
+			O.host_key);
+out:
+	ssh_key_free(srv);
+	ssh_key_free(want);
+	return rc;
 }
 
-/* libnetconf2's own messages only with $MUDCTL_DEBUG: it reports, e.g., modules the server
- * does not serve, which mudctl does not need; mudctl prints its own errors. */
 static void
 quiet_clb(const struct nc_session *session, NC_VERB_LEVEL level, const char *msg)
 {
@@ -56,7 +73,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: mudctl [--connect FILE | --host H --port P --user U [--key FILE]\n"
-		   "              [--password-file FILE]] [--json] COMMAND\n"
+		   "              [--password-file FILE]] [--host-key FILE.pub] [--json] COMMAND\n"
 		   "commands:\n"
 		   "  devices                 every device: MAC, state, reason, policy, addresses\n"
 		   "  device MAC              one device in full\n"
@@ -107,6 +124,8 @@ load_connect(const char *path)
 		O.password = strdup(json_string_value(v));
 	if ((v = json_object_get(j, "key-file")) && json_is_string(v))
 		O.key = strdup(json_string_value(v));
+	if ((v = json_object_get(j, "host-key")) && json_is_string(v))
+		O.host_key = strdup(json_string_value(v));
 	json_decref(j);
 	return 0;
 }
@@ -339,6 +358,7 @@ main(int argc, char **argv)
 		{"user", required_argument, NULL, 'u'},
 		{"key", required_argument, NULL, 'k'},
 		{"password-file", required_argument, NULL, 'P'},
+		{"host-key", required_argument, NULL, 'K'},
 		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -350,7 +370,7 @@ main(int argc, char **argv)
 	const char *cmd;
 	int c, status = 1;
 
-	while ((c = getopt_long(argc, argv, "c:H:p:u:k:P:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:H:p:u:k:P:K:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			if (load_connect(optarg) < 0)
@@ -374,6 +394,9 @@ main(int argc, char **argv)
 				fprintf(stderr, "mudctl: %s: %s\n", optarg, strerror(errno));
 				return 1;
 			}
+			break;
+		case 'K':
+			O.host_key = optarg;
 			break;
 		case 'j':
 			O.json = true;
