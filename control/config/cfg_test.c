@@ -240,10 +240,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_full),
-		cmocka_unit_test(test_rejections),
-		cmocka_unit_test(test_inline_pem),
+		cmocka_unit_test(test_defaults),        cmocka_unit_test(test_full),
+		cmocka_unit_test(test_rejections),      cmocka_unit_test(test_inline_pem),
 		cmocka_unit_test(test_short_intervals),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -738,8 +738,7 @@ dhcp6_parse(const uint8_t *p, size_t size, struct disc_dhcp6 *o, struct disc_err
 					    base + i);
 			seen_url = true;
 			take_mud_url("dhcp6", "option 112", base + i, b + i + 4, len, o->mud_url,
-				     &o->mud_url_len, &o->mud_url_status, o->mud_url_refused,
-				     err);
+				     &o->mud_url_len, &o->mud_url_status, o->mud_url_refused, err);
 			break;
 		default:
 			break;
@@ -883,8 +882,7 @@ lldp_parse(const uint8_t *p, size_t size, struct disc_lldp *o, struct disc_error
 					    "lldp: MUD URL TLV at offset %zu: appears twice", off);
 			seen_url = true;
 			take_mud_url("lldp", "MUD URL TLV", off, v + 4, len - 4, o->mud_url,
-				     &o->mud_url_len, &o->mud_url_status, o->mud_url_refused,
-				     err);
+				     &o->mud_url_len, &o->mud_url_status, o->mud_url_refused, err);
 			break;
 		default:
 			break;

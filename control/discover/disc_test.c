@@ -194,8 +194,8 @@ test_dhcp4_http_url(void **state)
 static void
 test_dhcp4_refused_url_copy(void **state)
 {
-	uint8_t opts[300] = {53, 1, 1, 161, 10, 'h', 't', 't', 'p', 's', ':', '/', '/', 0x1b, 'x',
-			     255};
+	uint8_t opts[300] = {53,  1,   1,   161, 10,  'h',  't', 't',
+			     'p', 's', ':', '/', '/', 0x1b, 'x', 255};
 	struct disc_error err;
 	struct disc_dhcp4 d;
 	uint8_t f[2048];

@@ -35,6 +35,10 @@
 #define TICK_SECONDS 2
 /* Changes arriving within this window go out as one image generation (and one devices.json). */
 #define BATCH_USEC 50000
+/* The shortest life of a dnsname address: long enough for the re-resolution sent one tick
+ * before it expires to renew it (a TTL of 0 or 1 would make it leave and come back at every
+ * tick, each time a new image generation). */
+#define DNS_MIN_LIFE (2 * TICK_SECONDS + 1)
 
 static enum gated_log_level log_level = GATED_LOG_INFO;
 
@@ -334,9 +338,10 @@ dev_eval(struct lc_device *d)
 		return; /* operator decision, kept */
 	if (!e && d->refused_url[0]) {
 		char msg[LC_MSG_SIZE];
-		snprintf(msg, sizeof(msg), "announced MUD URL %.255s (%s) refused: %s", d->refused_url,
-			 lc_source_str(d->source),
-			 d->refused_reason == LC_R_NOT_HTTPS ? "not https" : "not a valid https URL");
+		snprintf(msg, sizeof(msg), "announced MUD URL %.255s (%s) refused: %s",
+			 d->refused_url, lc_source_str(d->source),
+			 d->refused_reason == LC_R_NOT_HTTPS ? "not https"
+							     : "not a valid https URL");
 		dev_set(d, G.cfg->failure_state, d->refused_reason, msg, "");
 		return;
 	}
@@ -872,6 +877,7 @@ learn_url(const uint8_t mac[6], const char *url, enum lc_source src)
 			LOG(INFO, "discover", "%s: MUD URL %s (%s)", m, url, lc_source_str(src));
 		snprintf(d->mud_url, sizeof(d->mud_url), "%s", url);
 		d->source = (uint8_t)src;
+		d->bind_refused = false; /* another policy: worth a try */
 		schedule_changed(true);
 	}
 	if (!entry_get(url))
@@ -969,8 +975,8 @@ learn_refused_url(const uint8_t mac[6], enum disc_reason r, const char *url, enu
 		return;
 	}
 	if (d->mud_url[0]) {
-		LOG(NOTICE, "discover", "%s: MUD URL changed from %s to %s, which is refused (%s)", m,
-		    d->mud_url, url, lc_source_str(src));
+		LOG(NOTICE, "discover", "%s: MUD URL changed from %s to %s, which is refused (%s)",
+		    m, d->mud_url, url, lc_source_str(src));
 		d->mud_url[0] = 0;
 		d->announced_url[0] = 0;
 		schedule_changed(true);
@@ -1471,8 +1477,8 @@ on_image_refused(uint64_t tag, int status, const char *reason, void *arg)
 	if (n)
 		schedule_changed(true);
 	else
-		LOG(ERR, "publish", "image refused (%s) and no new policy in it: the image in force "
-				    "stays", reason);
+		LOG(ERR, "publish", "image refused (%s), no new policy in it: image in force kept",
+		    reason);
 }
 
 static void
@@ -1601,8 +1607,8 @@ static_removed(struct lc_device *d)
 		return false;
 	}
 	if (d->discovered || d->refused_url[0]) {
-		LOG(NOTICE, "config", "%s: static binding removed; discovered, kept without a MUD URL",
-		    m);
+		LOG(NOTICE, "config",
+		    "%s: static binding removed; discovered, kept without a MUD URL", m);
 		d->mud_url[0] = 0;
 		d->source = LC_SRC_NONE;
 		schedule_changed(true);
@@ -1630,8 +1636,8 @@ config_install(struct cfg *next, struct fetch_ctx *f, struct dnsr *dns, const ch
 	dnsr_destroy(G.dns);
 	G.dns = dns;
 	cfg_apply(&G.cfg, next);
-	G.dnsn.min_ttl = G.cfg->dns_min_ttl;
-	G.dnsn.max_ttl = G.cfg->dns_max_ttl;
+	G.dnsn.min_ttl = G.cfg->dns_min_ttl > DNS_MIN_LIFE ? G.cfg->dns_min_ttl : DNS_MIN_LIFE;
+	G.dnsn.max_ttl = G.cfg->dns_max_ttl > G.dnsn.min_ttl ? G.cfg->dns_max_ttl : G.dnsn.min_ttl;
 	G.dnsn.max_addrs = G.cfg->dns_max_addrs;
 	LOG(NOTICE, "config", "%s: configuration applied; MUD files are fetched and checked again",
 	    what);
@@ -1806,7 +1812,8 @@ gated_run(const struct gated_opts *o)
 	if (G.cfg->dns_resolve && !G.dns)
 		LOG(WARNING, "dnsname", "no resolver: dnsname sets learn from device answers only");
 	lc_table_init(&G.lc);
-	dnsn_init(&G.dnsn, G.cfg->dns_min_ttl, G.cfg->dns_max_ttl, G.cfg->dns_max_addrs);
+	dnsn_init(&G.dnsn, G.cfg->dns_min_ttl > DNS_MIN_LIFE ? G.cfg->dns_min_ttl : DNS_MIN_LIFE,
+		  G.cfg->dns_max_ttl, G.cfg->dns_max_addrs);
 	G.changed_ev = evtimer_new(G.base, on_changed, NULL);
 	G.tick = event_new(G.base, -1, EV_PERSIST, on_tick, NULL);
 	if (!G.changed_ev || !G.tick)
@@ -1829,12 +1836,11 @@ gated_run(const struct gated_opts *o)
 		LOG(WARNING, "dnsname", "%s", err);
 	restore_devices();
 	apply_statics();
-	struct pub_events pe = {
-		.punt = on_punt,
-		.link = on_link,
-		.refused = on_refused,
-		.loaded = on_loaded,
-		.image_refused = on_image_refused};
+	struct pub_events pe = {.punt = on_punt,
+				.link = on_link,
+				.refused = on_refused,
+				.loaded = on_loaded,
+				.image_refused = on_image_refused};
 	G.pub = pub_create(G.base, o->ctrl, o->state_dir, &pe);
 	if (!G.pub) {
 		LOG(ERR, "publish", "cannot create the control socket client");

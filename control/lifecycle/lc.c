@@ -176,11 +176,11 @@ device_json(const struct lc_device *d)
 		json_array_append_new(addrs,
 				      json_string(inet_ntop(AF_INET6, d->v6[i], a, sizeof(a))));
 	mg_mac_format(d->mac, mac);
-	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:I}", "mac", mac, "state",
-			      mg_state_str(d->state), "reason", lc_reason_id(d->reason), "message",
-			      d->msg, "mud-url", d->mud_url, "source", lc_source_str(d->source),
-			      "policy", d->policy, "addresses", addrs, "since",
-			      (json_int_t)d->since);
+	json_t *j =
+		json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:I}", "mac", mac, "state",
+			  mg_state_str(d->state), "reason", lc_reason_id(d->reason), "message",
+			  d->msg, "mud-url", d->mud_url, "source", lc_source_str(d->source),
+			  "policy", d->policy, "addresses", addrs, "since", (json_int_t)d->since);
 	if (j && d->announced_url[0] &&
 	    (json_object_set_new(j, "announced-url", json_string(d->announced_url)) < 0 ||
 	     json_object_set_new(j, "announced-source",

@@ -130,8 +130,8 @@ bool lc_add_addr(struct lc_device *d, uint8_t family, const uint8_t *addr);
  * devices.json: {"devices": [{"mac", "state", "reason", "message", "mud-url", "source",
  * "policy", "addresses": [...], "since"}]}, plus "refused-url" and "refused-reason" when the
  * device announced a URL that discovery refused, "announced-url" and "announced-source" when
- * it announced one itself, "discovered" when it was heard of on the network, written atomically (temporary file + rename).
- * Returns 0 or a negative errno.
+ * it announced one itself, "discovered" when it was heard of on the network, written atomically
+ * (temporary file + rename). Returns 0 or a negative errno.
  */
 int lc_write_json(const struct lc_table *t, const char *path);
 /*

@@ -257,6 +257,8 @@ lookup_devs(const struct dp_devs *devs, struct dp_dev_cache *dc, const uint64_t 
 			dc->stamp = 1;
 		}
 	}
+	for (uint32_t u = 0; u < nu; u++)
+		rte_prefetch0(&dc->e[cache_idx(ukey[u])]);
 	for (uint32_t u = 0; u < nu; u++) {
 		const struct dp_dev_cache_ent *e = &dc->e[cache_idx(ukey[u])];
 		if (e->stamp == dc->stamp && e->mac == ukey[u]) {
@@ -339,6 +341,12 @@ dp_classify_burst_cached(const struct dp_gen *g, const struct dp_devs *devs,
 		uidx[j] = (uint8_t)(uslot[h] - 1);
 	}
 	lookup_devs(devs, dc, ukey, nu, upos);
+	for (uint32_t u = 0; u < nu; u++) {
+		if (upos[u] < 0)
+			continue;
+		rte_prefetch0(&devs->slot[upos[u]]);
+		rte_prefetch0(&dctr[upos[u]]);
+	}
 
 	/* 2. everything before the ACEs; queue rte_acl keys */
 	for (uint32_t i = 0; i < n; i++) {

@@ -122,7 +122,7 @@ stale_position_check(struct dp_pids *pids)
 			break;
 		reused = dp_devs_lookup(devs, y) == px;
 	}
-	dc->epoch = devs->epoch; /* as if the bump were not visible yet */
+	dc->epoch = devs->epoch;                           /* as if the bump were not visible yet */
 	memcpy(f, (uint8_t[]){0x02, 0, 0, 0, 0x0b, 1}, 6); /* to a non-device */
 	dp_parse(&pk, f, 60);
 	dp_classify_burst_cached(g, devs, dc, NULL, &pk, 1, NULL, 0, 1);

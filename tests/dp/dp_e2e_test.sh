@@ -231,5 +231,11 @@ print('telemetry: stats.allowed %d, drops.default_deny %d, device denied %d'
          out['/mudgate/device']['denied_packets']))
 sys.exit(0 if ok else 1)
 PY
+# a clean exit: counters printed, nothing leaked (under ASan a leak is a non-zero status)
+kill -INT "$dp_pid"
+wait "$dp_pid"
+dp_status=$?
+dp_pid=""
+check "mudgate-dp exits 0 on SIGINT (status $dp_status)" 0 test "$dp_status" = 0
 [ $fail = 0 ] && echo "$name: all checks passed" || { echo "--- mudgate-dp log"; tail -20 "$tmp/dp.log"; }
 exit $fail

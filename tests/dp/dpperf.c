@@ -13,10 +13,11 @@
  * misses, not descheduled time.
  *
  * usage: dpperf [--smoke] [--packets N] [--repeat N] [--no-cache] [--acl-alg N]
- *               [--huge-dir DIR]
+ *               [--huge-dir DIR] [--ipv6-share PCT]
  *   --no-cache   classify without the worker's device lookup cache
  *   --acl-alg N  force an rte_acl classify algorithm (enum rte_acl_classify_alg)
  *   --huge-dir   use hugepage memory from a mounted hugetlbfs (as mudgate-dp in production)
+ *   --ipv6-share percent of IPv6 frames (default 15)
  * Not a timed test: --smoke (the bench-smoke suite) only checks that every mode runs.
  */
 #include <inttypes.h>
@@ -41,6 +42,7 @@
 static uint8_t frames[N_FRAMES][SLOT] __rte_aligned(64);
 static uint32_t lens[N_FRAMES];
 static uint64_t prng = 0x2545f4914f6cdd1dull;
+static uint32_t v6_share = 15; /* percent of IPv6 frames */
 static const uint8_t gw_mac[6] = {0x02, 0xfe, 0, 0, 0, 1};
 
 static uint32_t
@@ -185,7 +187,7 @@ make_frame(uint8_t *f, uint32_t d)
 {
 	static const uint16_t ports[] = {443, 443, 80, 123, 8883, 23, 5683, 9999};
 	uint32_t pol = d % N_POLICIES;
-	bool out = rnd(100) < 65, v6 = rnd(100) < 15;
+	bool out = rnd(100) < 65, v6 = rnd(100) < v6_share;
 	uint16_t port = ports[rnd(8)];
 	uint8_t proto = port == 123 || port == 5683 ? 17 : 6;
 	uint8_t devaddr[16], peer[16];
@@ -336,6 +338,8 @@ main(int argc, char **argv)
 			smoke = true;
 		else if (!strcmp(argv[i], "--repeat") && i + 1 < argc)
 			repeat = (unsigned int)strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--ipv6-share") && i + 1 < argc)
+			v6_share = (uint32_t)strtoul(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--no-cache"))
 			no_cache = true;
 		else if (!strcmp(argv[i], "--acl-alg") && i + 1 < argc)
@@ -343,8 +347,9 @@ main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--packets") && i + 1 < argc)
 			packets = strtoull(argv[++i], NULL, 0);
 		else {
-			fprintf(stderr, "usage: dpperf [--smoke] [--packets N] [--repeat N] "
-					"[--no-cache] [--acl-alg N] [--huge-dir DIR]\n");
+			fprintf(stderr,
+				"usage: dpperf [--smoke] [--packets N] [--repeat N] "
+				"[--no-cache] [--acl-alg N] [--huge-dir DIR] [--ipv6-share PCT]\n");
 			return 2;
 		}
 	}

@@ -29,11 +29,17 @@ if poll 10 state_is switch enforced ok; then ok "switch enforced"; else
 	bad "switch: $(gated_field switch state)/$(gated_field switch reason)"; fi
 check_fallback badsig signature
 check_fallback unsigned unsigned
-check_fallback httpurl 'not-https|no-mud-url'
+check_fallback httpurl not-https
 check_fallback oversized too-large
 check_fallback slow timeout
 check_fallback dead 'fetch-failed|timeout'
 check_fallback badjson invalid
+"$LAB" status --json | /usr/bin/python3 -c '
+import json, sys
+d = [d for d in json.load(sys.stdin)["devices"] if d["name"] == "httpurl"][0]
+sys.exit(0 if "http://mud.example.com/lightbulb.json" in d.get("message", "") else 1)' &&
+	ok "(c) httpurl: the refused URL is in its message" ||
+	bad "(c) httpurl message: $(gated_field httpurl message)"
 # the fallback profile is the allowances: DNS yes, anything else no
 "$LAB" exec unsigned getent ahostsv4 cloud.example.com | grep -q 10.77.0.10 &&
 	ok "(c) quarantined device still resolves names (DNS allowance)" || bad "(c) DNS from quarantine"

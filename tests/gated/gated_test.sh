@@ -22,7 +22,7 @@ done
 
 tag=mgg$$
 tmp=$(mktemp -d)
-dp_pid="" gd_pid="" srv_pid="" ss_pid="" dns_pid="" stream_pid=""
+dp_pid="" gd_pid="" srv_pid="" ss_pid="" dns_pid="" stream_pid="" dp2_pid="" gd2_pid=""
 stop() { # stop PID: TERM, then KILL
 	[ -n "$1" ] || return 0
 	kill "$1" 2>/dev/null
@@ -31,6 +31,8 @@ stop() { # stop PID: TERM, then KILL
 }
 cleanup() {
 	stop "$stream_pid"
+	stop "$gd2_pid"
+	stop "$dp2_pid"
 	stop "$gd_pid"
 	stop "$srv_pid"
 	stop "$ss_pid"
@@ -107,8 +109,9 @@ ss_pid=$!
 for _ in $(seq 50); do [ -f port ] && [ -f port-ss ] && break; sleep 0.1; done
 PORT=$(cat port) PORT_SS=$(cat port-ss)
 # the resolver mudgated asks for dnsname sets: 300 A records for updates.example.com (a CDN),
-# TTL 3 s, so mudgated asks again every few seconds and gets the same set in another order
-/usr/bin/python3 "$S/tests/gated/dns_server.py" 127.0.0.77 updates.example.com 300 3 2>dns.log &
+# TTL 1 s (as the lab's dnsmasq answers), so mudgated asks again every few seconds and gets the
+# same set in another order
+/usr/bin/python3 "$S/tests/gated/dns_server.py" 127.0.0.77 updates.example.com 300 1 2>dns.log &
 dns_pid=$!
 
 # ---- configuration ----------------------------------------------------------------------
@@ -353,15 +356,15 @@ print("set size", m and m.group(1))
 sys.exit(0 if m and m.group(1) == "304" else 1)
 PY
 
-# re-resolution with unchanged answers (TTL 3 s, the order rotated at every query) is no change:
-# the generation in force stays while mudgated asks again and again
+# re-resolution with unchanged answers (TTL 1 s, the order rotated at every query) is no
+# change: the generation in force stays while mudgated asks again and again
 gen0=$($CTL state | grep -o 'generation [0-9]*')
 q0=$(grep -c "query updates.example.com type 1" dns.log)
-sleep 7
+sleep 9
 q1=$(grep -c "query updates.example.com type 1" dns.log)
 gen1=$($CTL state | grep -o 'generation [0-9]*')
 [ $((q1 - q0)) -ge 4 ] && [ "$gen0" = "$gen1" ] &&
-	ok "dnsname: $((q1 - q0)) A queries in 7 s, $gen1 unchanged" ||
+	ok "dnsname: $((q1 - q0)) A queries (UDP, then TCP) in 9 s, $gen1 unchanged" ||
 	bad "dnsname re-resolution: $((q1 - q0)) A queries, $gen0 -> $gen1"
 
 # recovery: the rogue file gets a good signature
@@ -538,6 +541,64 @@ gd_pid=""
 grep -qE "AddressSanitizer|LeakSanitizer|runtime error" gated1.log gated.log &&
 	bad "sanitizer report in the mudgated log" || ok "no sanitizer report"
 [ -f gated.pid ] && bad "pid file left behind" || ok "pid file removed"
+
+# ---- bindings mudgate-dp refuses: a fast path with room for 16 devices, 20 to bind ---------
+mkdir -p dp2state
+"$B/mudgate-dp" --no-huge --no-shconf --no-pci -l 0,1 -m 256 --file-prefix "${tag}n" \
+	--log-level=lib.eal:error --vdev net_null0,no-rx=1 --vdev net_null1,no-rx=1 \
+	-- --access net_null0 --uplink net_null1 --max-devices 16 \
+	--ctrl "$tmp/dp2.sock" --state-dir "$tmp/dp2state" >dp2.log 2>&1 &
+dp2_pid=$!
+for _ in $(seq 50); do [ -S dp2.sock ] && break; sleep 0.2; done
+/usr/bin/python3 - config.json config4.json <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+j["mudgate:mudgate"]["site"].pop("controller", None)
+d = j["mudgate:mudgate"]["daemon"]
+d["device"] = [{"mac": "02:00:00:00:0e:%02x" % i, "mud-url": "https://mud.example.com/thermostat.json"}
+               for i in range(20)]
+json.dump(j, open(sys.argv[2], "w"))
+PY
+"$B/mudgated" --config config4.json --state-dir state2 --ctrl dp2.sock --foreground \
+	--log-level info 2>gated2.log &
+gd2_pid=$!
+count2() { # count2 -> "enforced publish other bound"
+	/usr/bin/python3 - state2/devices.json "$($B/mgdpctl -s "$tmp/dp2.sock" bindings 2>/dev/null | grep -c enforced)" <<'PY'
+import json, sys
+try:
+    v = json.load(open(sys.argv[1]))["devices"]
+except Exception:
+    v = []
+e = sum(1 for d in v if (d["state"], d["reason"]) == ("enforced", "ok"))
+p = [d for d in v if (d["state"], d["reason"]) == ("quarantined", "publish")
+     and "mudgate-dp refused the binding: device table full" in d["message"]]
+print(e, len(p), len(v) - e - len(p), sys.argv[2])
+PY
+}
+# settled: every device enforced and bound, or refused and in the fallback; then no new refusal
+# (a refused binding is not sent again) across two refreshes of the MUD file (every 5 s)
+r1=-1
+for _ in $(seq 30); do
+	sleep 0.5
+	read -r n_e n_p n_o n_b <<<"$(count2)"
+	r2=$(grep -c "refused by mudgate-dp" gated2.log)
+	[ "$n_p" -ge 1 ] && [ "$n_o" = 0 ] && [ $((n_e + n_p)) = 20 ] && [ "$n_b" = "$n_e" ] &&
+		[ "$r1" = "$r2" ] && break
+	r1=$r2
+done
+[ "$n_p" -ge 1 ] && [ "$n_o" = 0 ] && [ $((n_e + n_p)) = 20 ] && [ "$n_b" = "$n_e" ] &&
+	ok "binding refused (device table full): $n_p device(s) in fallback/publish, $n_e enforced and bound" ||
+	bad "refused bindings: enforced $n_e, publish $n_p, other $n_o, bound in mudgate-dp $n_b"
+sleep 11
+r3=$(grep -c "refused by mudgate-dp" gated2.log)
+read -r n_e2 n_p2 _ _ <<<"$(count2)"
+[ "$r3" = "$r2" ] && [ "$n_e2 $n_p2" = "$n_e $n_p" ] &&
+	ok "refused bindings not sent again ($r3 refusals, none in 11 s)" ||
+	bad "refusals keep coming: $r2 then $r3; enforced/publish $n_e $n_p -> $n_e2 $n_p2"
+stop "$gd2_pid"
+gd2_pid=""
+grep -qE "AddressSanitizer|LeakSanitizer|runtime error" gated2.log &&
+	bad "sanitizer report in the second mudgated's log" || ok "no sanitizer report (second mudgated)"
 
 [ $fail = 0 ] && echo "gated_test: all checks passed" ||
 	{ echo "--- mudgated log (tail)"; tail -n 30 gated1.log gated.log; echo "--- mudgate-dp log"; tail -5 dp.log; }

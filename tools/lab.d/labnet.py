@@ -13,8 +13,17 @@
       (A records, AAAA with -6).
       Exit 0: answered; 1: no answer within the timeout (blocked); 3: refused or
       another error (printed).
+  labnet.py forward --listen A --port P [--any-port] --netns NAME --to A:P [--port-file F]
+      A TCP relay from the namespace it starts in to another one: it listens on A:P
+      (a free port instead when P is taken and --any-port is given; the port it got
+      is written to F), then enters network namespace NAME (/run/netns/NAME) and
+      connects every accepted connection to A:P there. The lab uses it to make
+      mudgated's NETCONF server (management namespace) reachable from the host.
 """
 import argparse
+import ctypes
+import errno
+import os
 import selectors
 import socket
 import ssl
@@ -169,6 +178,104 @@ def probe(args):
         s.close()
 
 
+CLONE_NEWNET = 0x40000000
+FORWARD_MAX = 32  # concurrent relayed connections (mudgated takes 16 sessions)
+
+
+def _setns(path):
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        if hasattr(os, "setns"):
+            os.setns(fd, CLONE_NEWNET)
+        else:
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.setns(fd, CLONE_NEWNET) != 0:
+                e = ctypes.get_errno()
+                raise OSError(e, os.strerror(e), path)
+    finally:
+        os.close(fd)
+
+
+def _copy(src, dst):
+    try:
+        while True:
+            data = src.recv(65536)
+            if not data:
+                break
+            dst.sendall(data)
+    except OSError:
+        pass
+    try:
+        dst.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+
+
+def _relay(conn, peer, target, slots):
+    up = None
+    try:
+        try:
+            up = socket.create_connection(target, timeout=5)
+        except OSError as e:
+            print("forward: %s: connect %s:%d: %s" % (peer, target[0], target[1],
+                                                       e.strerror or e), flush=True)
+            return
+        for s in (conn, up):
+            s.settimeout(None)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        back = threading.Thread(target=_copy, args=(up, conn), daemon=True)
+        back.start()
+        _copy(conn, up)
+        back.join()
+    finally:
+        conn.close()
+        if up:
+            up.close()
+        slots.release()
+
+
+def forward(args):
+    host, _, port = args.to.rpartition(":")
+    target = (host.strip("[]"), int(port))
+    ls = socket.socket(_family(args.listen), socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        ls.bind((args.listen, args.port))
+    except OSError as e:
+        if e.errno != errno.EADDRINUSE or not args.any_port:
+            print("forward: %s:%d: %s" % (args.listen, args.port, e.strerror), flush=True)
+            return 1
+        ls.bind((args.listen, 0))
+    ls.listen(16)
+    bound = ls.getsockname()[1]
+    # the listening socket stays in this namespace; every socket made from here on is in
+    # NAME's (no thread exists yet: they all inherit it)
+    try:
+        _setns("/run/netns/" + args.netns)
+    except OSError as e:
+        print("forward: enter namespace %s: %s" % (args.netns, e.strerror), flush=True)
+        return 1
+    if args.port_file:
+        with open(args.port_file + ".tmp", "w") as f:
+            f.write("%d\n" % bound)
+        os.rename(args.port_file + ".tmp", args.port_file)
+    print("forward: %s:%d -> %s:%d in namespace %s" % (args.listen, bound, target[0],
+                                                         target[1], args.netns), flush=True)
+    slots = threading.BoundedSemaphore(FORWARD_MAX)
+    while True:
+        try:
+            conn, peer = ls.accept()
+        except OSError:
+            continue
+        if not slots.acquire(blocking=False):
+            print("forward: %s: %d connections already, refused" % (peer[0], FORWARD_MAX),
+                  flush=True)
+            conn.close()
+            continue
+        threading.Thread(target=_relay, args=(conn, "%s:%d" % peer[:2], target, slots),
+                         daemon=True).start()
+
+
 def main():
     p = argparse.ArgumentParser(prog="labnet.py")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -190,7 +297,16 @@ def main():
     s.add_argument("--sport", type=int, default=0)
     s.add_argument("--timeout", type=float, default=2.0)
     s.add_argument("-6", dest="family", action="store_const", const=6, default=4)
+    s = sub.add_parser("forward")
+    s.add_argument("--listen", default="127.0.0.1")
+    s.add_argument("--port", type=int, required=True)
+    s.add_argument("--any-port", action="store_true")
+    s.add_argument("--netns", required=True)
+    s.add_argument("--to", required=True)
+    s.add_argument("--port-file", default="")
     a = p.parse_args()
+    if a.cmd == "forward":
+        sys.exit(forward(a))
     if a.cmd == "serve":
         serve(a)
     elif a.cmd == "slow-https":
