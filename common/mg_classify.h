@@ -36,13 +36,13 @@ struct mg_pkt {
 	uint8_t n_vlans;
 	bool malformed; /* truncated or inconsistent header; see docs */
 	uint8_t family; /* MGI_FAMILY_ETH for non-IP frames, 4 or 6 */
-	uint8_t proto; /* IP protocol / IPv6 final next header */
-	bool l4; /* L4 header present: not a non-first fragment */
-	bool frag; /* any fragment (v4 MF or offset, v6 fragment header) */
+	uint8_t proto;  /* IP protocol / IPv6 final next header */
+	bool l4;        /* L4 header present: not a non-first fragment */
+	bool frag;      /* any fragment (v4 MF or offset, v6 fragment header) */
 	uint8_t src_addr[16];
 	uint8_t dst_addr[16];
-	uint16_t sport, dport; /* TCP/UDP (and SCTP/DCCP) when l4 */
-	uint8_t tcp_flags; /* when proto == 6 && l4 */
+	uint16_t sport, dport;        /* TCP/UDP (and SCTP/DCCP) when l4 */
+	uint8_t tcp_flags;            /* when proto == 6 && l4 */
 	uint8_t icmp_type, icmp_code; /* when ICMP / ICMPv6 && l4 */
 };
 
@@ -55,18 +55,18 @@ enum mg_verdict {
 };
 
 /* Why a verdict was reached. X-macro: the same list names counters in the enforcers. */
-#define MG_REASONS(X)                                                                        \
-	X(NOT_DEVICE, "not-device") /* no bound device on this side: not classified */     \
-	X(ACE_ACCEPT, "ace-accept")                                                          \
-	X(ACE_DROP, "ace-drop")                                                              \
-	X(DEFAULT_DENY, "default-deny")                                                      \
-	X(MALFORMED, "malformed")                                                            \
-	X(PROFILE_ALLOW_ALL, "profile-allow-all")                                             \
-	X(PROFILE_DENY_ALL, "profile-deny-all")                                              \
-	X(PROFILE_NO_POLICY, "profile-no-policy")                                            \
-	X(ALLOW_ARP, "allow-arp")                                                            \
-	X(ALLOW_ND, "allow-nd")                                                              \
-	X(ALLOW_DHCP, "allow-dhcp")                                                          \
+#define MG_REASONS(X)                                                                  \
+	X(NOT_DEVICE, "not-device") /* no bound device on this side: not classified */ \
+	X(ACE_ACCEPT, "ace-accept")                                                    \
+	X(ACE_DROP, "ace-drop")                                                        \
+	X(DEFAULT_DENY, "default-deny")                                                \
+	X(MALFORMED, "malformed")                                                      \
+	X(PROFILE_ALLOW_ALL, "profile-allow-all")                                      \
+	X(PROFILE_DENY_ALL, "profile-deny-all")                                        \
+	X(PROFILE_NO_POLICY, "profile-no-policy")                                      \
+	X(ALLOW_ARP, "allow-arp")                                                      \
+	X(ALLOW_ND, "allow-nd")                                                        \
+	X(ALLOW_DHCP, "allow-dhcp")                                                    \
 	X(ALLOW_DNS, "allow-dns")
 
 enum mg_reason {
@@ -82,7 +82,7 @@ struct mg_result {
 	enum mg_verdict verdict;
 	enum mg_reason reason;
 	uint32_t policy; /* policy index, MGI_NO_POLICY when none applied */
-	uint32_t ace; /* global ACE index when reason is ACE_*, else MGI_NO_POLICY */
+	uint32_t ace;    /* global ACE index when reason is ACE_*, else MGI_NO_POLICY */
 };
 
 struct mg_flows;
@@ -102,8 +102,8 @@ void mg_classify(const struct mgi_image *img, const struct mgi_device *dev, enum
  * no bound device is allowed with reason NOT_DEVICE. *res receives the deciding result (the
  * first deny, else the last allow).
  */
-void mg_classify_frame(const struct mgi_image *img, const struct mg_pkt *p,
-		       struct mg_flows *flows, struct mg_result *res);
+void mg_classify_frame(const struct mgi_image *img, const struct mg_pkt *p, struct mg_flows *flows,
+		       struct mg_result *res);
 
 /* "policy/acl/ace" for ACE results, the reason string otherwise. */
 void mg_result_rule(const struct mgi_image *img, const struct mg_result *res, char *buf,

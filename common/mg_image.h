@@ -21,20 +21,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MGI_MAGIC "MUDGIMG" /* 8 bytes with the NUL */
-#define MGI_VERSION 1u
+#define MGI_MAGIC    "MUDGIMG" /* 8 bytes with the NUL */
+#define MGI_VERSION  1u
 #define MGI_MAX_SIZE (256u << 20) /* the reader refuses larger images */
-#define MGI_NAME_MAX 255u /* longest string in the string table, without NUL */
+#define MGI_NAME_MAX 255u         /* longest string in the string table, without NUL */
 
 /* Section types. Every section is present exactly once (possibly with count 0). */
 enum mgi_section_type {
-	MGI_SEC_STRTAB = 1, /* entry_size 1: NUL-terminated strings; offset 0 is "" */
-	MGI_SEC_POLICIES = 2, /* struct mgi_policy */
-	MGI_SEC_ACES = 3, /* struct mgi_ace */
-	MGI_SEC_SETS = 4, /* struct mgi_set */
-	MGI_SEC_PREFIXES = 5, /* struct mgi_prefix: members of sets */
-	MGI_SEC_DEVICES = 6, /* struct mgi_device, sorted by MAC, unique */
-	MGI_SEC_PROFILES = 7, /* struct mgi_profile, exactly MG_STATE_COUNT entries */
+	MGI_SEC_STRTAB = 1,     /* entry_size 1: NUL-terminated strings; offset 0 is "" */
+	MGI_SEC_POLICIES = 2,   /* struct mgi_policy */
+	MGI_SEC_ACES = 3,       /* struct mgi_ace */
+	MGI_SEC_SETS = 4,       /* struct mgi_set */
+	MGI_SEC_PREFIXES = 5,   /* struct mgi_prefix: members of sets */
+	MGI_SEC_DEVICES = 6,    /* struct mgi_device, sorted by MAC, unique */
+	MGI_SEC_PROFILES = 7,   /* struct mgi_profile, exactly MG_STATE_COUNT entries */
 	MGI_SEC_ALLOWANCES = 8, /* struct mgi_allowances, exactly 1 entry */
 	MGI_SEC_COUNT_ = 8,
 };
@@ -65,24 +65,24 @@ enum mg_action {
 enum mgi_peer_kind {
 	MGI_PEER_ANY = 0,
 	MGI_PEER_PREFIX = 1, /* addr/plen of the ACE's family */
-	MGI_PEER_SET = 2, /* any prefix of set index `set` whose family equals the ACE's */
+	MGI_PEER_SET = 2,    /* any prefix of set index `set` whose family equals the ACE's */
 };
 
 /* struct mgi_ace.match bits: a field is compared only when its bit is set. */
-#define MGI_M_PROTO (1u << 0)
-#define MGI_M_SPORT (1u << 1) /* sport in [sport_lo, sport_hi] */
+#define MGI_M_PROTO     (1u << 0)
+#define MGI_M_SPORT     (1u << 1) /* sport in [sport_lo, sport_hi] */
 #define MGI_M_SPORT_NEQ (1u << 2) /* with MGI_M_SPORT: sport NOT in [sport_lo, sport_hi] */
-#define MGI_M_DPORT (1u << 3)
+#define MGI_M_DPORT     (1u << 3)
 #define MGI_M_DPORT_NEQ (1u << 4)
 #define MGI_M_TCP_FLAGS (1u << 5) /* (tcp_flags & tcp_flags_mask) == tcp_flags_value */
 #define MGI_M_ICMP_TYPE (1u << 6)
 #define MGI_M_ICMP_CODE (1u << 7)
 #define MGI_M_ETHERTYPE (1u << 8) /* family 0 ACEs: frame ethertype == ethertype */
-#define MGI_M_DIR_INIT (1u << 9) /* TCP flow must have been initiated in direction dir_init */
-#define MGI_M_ALL_ 0x3ffu
+#define MGI_M_DIR_INIT  (1u << 9) /* TCP flow must have been initiated in direction dir_init */
+#define MGI_M_ALL_      0x3ffu
 
 /* Address families of an ACE: an ACE matches only frames of its family. */
-#define MGI_FAMILY_ETH 0 /* matches on the Ethernet header only (MGI_M_ETHERTYPE) */
+#define MGI_FAMILY_ETH  0 /* matches on the Ethernet header only (MGI_M_ETHERTYPE) */
 #define MGI_FAMILY_IPV4 4
 #define MGI_FAMILY_IPV6 6
 
@@ -92,11 +92,11 @@ enum mgi_peer_kind {
 struct mgi_ace {
 	uint32_t acl_name; /* strtab offset: name of the ACL this ACE came from */
 	uint32_t ace_name; /* strtab offset: name of the ACE */
-	uint32_t match; /* MGI_M_* */
-	uint32_t src_set; /* set index when src_kind == MGI_PEER_SET, else 0 */
+	uint32_t match;    /* MGI_M_* */
+	uint32_t src_set;  /* set index when src_kind == MGI_PEER_SET, else 0 */
 	uint32_t dst_set;
-	uint8_t family; /* MGI_FAMILY_* */
-	uint8_t action; /* enum mg_action */
+	uint8_t family;   /* MGI_FAMILY_* */
+	uint8_t action;   /* enum mg_action */
 	uint8_t src_kind; /* enum mgi_peer_kind */
 	uint8_t dst_kind;
 	uint8_t src_plen;
@@ -119,7 +119,7 @@ struct mgi_ace {
  * ACEs, then n_to to-device ACEs, each list in evaluation order (first match wins). Policies'
  * ACE ranges are disjoint and in policy order. */
 struct mgi_policy {
-	uint32_t name; /* strtab: unique policy name (by default the MUD URL) */
+	uint32_t name;    /* strtab: unique policy name (by default the MUD URL) */
 	uint32_t mud_url; /* strtab */
 	uint32_t first_ace;
 	uint32_t n_from;
@@ -129,12 +129,12 @@ struct mgi_policy {
 
 enum mgi_set_kind {
 	MGI_SET_LOCAL_NETWORKS = 1,
-	MGI_SET_CONTROLLER = 2, /* name: the controller class URI */
-	MGI_SET_MY_CONTROLLER = 3, /* name: the MUD URL whose my-controller this is */
-	MGI_SET_MANUFACTURER = 4, /* name: the manufacturer authority */
+	MGI_SET_CONTROLLER = 2,        /* name: the controller class URI */
+	MGI_SET_MY_CONTROLLER = 3,     /* name: the MUD URL whose my-controller this is */
+	MGI_SET_MANUFACTURER = 4,      /* name: the manufacturer authority */
 	MGI_SET_SAME_MANUFACTURER = 5, /* name: the authority of the policy's MUD URL */
-	MGI_SET_MODEL = 6, /* name: the model's MUD URL */
-	MGI_SET_DNSNAME = 7, /* name: the DNS name */
+	MGI_SET_MODEL = 6,             /* name: the model's MUD URL */
+	MGI_SET_DNSNAME = 7,           /* name: the DNS name */
 };
 
 /* A named address set: prefixes [first, first + n) of the prefix section. Sets' ranges are
@@ -148,7 +148,7 @@ struct mgi_set {
 
 struct mgi_prefix {
 	uint8_t family; /* MGI_FAMILY_IPV4 or MGI_FAMILY_IPV6 */
-	uint8_t plen; /* <= 32 or <= 128 */
+	uint8_t plen;   /* <= 32 or <= 128 */
 	uint8_t pad[2];
 	uint8_t addr[16]; /* network byte order, host bits zero */
 };
@@ -163,45 +163,45 @@ struct mgi_device {
 };
 
 enum mgi_profile_mode {
-	MGI_PROFILE_OWN = 0, /* the device's own policy; default deny without one */
+	MGI_PROFILE_OWN = 0,    /* the device's own policy; default deny without one */
 	MGI_PROFILE_POLICY = 1, /* policy index `policy` for every device in this state */
 	MGI_PROFILE_ALLOW_ALL = 2,
-	MGI_PROFILE_DENY_ALL = 3, /* not even the allowances */
+	MGI_PROFILE_DENY_ALL = 3,        /* not even the allowances */
 	MGI_PROFILE_ALLOWANCES_ONLY = 4, /* the allowances, then deny */
 };
 
 struct mgi_profile {
-	uint32_t mode; /* enum mgi_profile_mode */
+	uint32_t mode;   /* enum mgi_profile_mode */
 	uint32_t policy; /* with MGI_PROFILE_POLICY, else MGI_NO_POLICY */
 };
 
 /* Explicit allowances evaluated before a device's policy (not for ALLOW_ALL / DENY_ALL). */
-#define MGI_ALLOW_ARP (1u << 0) /* ethertype 0x0806 both ways */
-#define MGI_ALLOW_ND (1u << 1) /* ICMPv6 133..137 both ways */
+#define MGI_ALLOW_ARP  (1u << 0) /* ethertype 0x0806 both ways */
+#define MGI_ALLOW_ND   (1u << 1) /* ICMPv6 133..137 both ways */
 #define MGI_ALLOW_DHCP (1u << 2) /* UDP 68->67, 67->68 (v4) and 546<->547 (v6) */
-#define MGI_ALLOW_DNS (1u << 3) /* UDP/TCP to port 53 of the resolver set and replies */
+#define MGI_ALLOW_DNS  (1u << 3) /* UDP/TCP to port 53 of the resolver set and replies */
 struct mgi_allowances {
-	uint32_t flags; /* MGI_ALLOW_* */
+	uint32_t flags;        /* MGI_ALLOW_* */
 	uint32_t resolver_set; /* set index of the resolvers, or MGI_NO_POLICY for none */
 };
 
 struct mgi_section {
-	uint32_t type; /* enum mgi_section_type */
+	uint32_t type;       /* enum mgi_section_type */
 	uint32_t entry_size; /* sizeof the entry struct; the reader requires the exact value */
-	uint32_t offset; /* from the start of the image, 8-byte aligned */
+	uint32_t offset;     /* from the start of the image, 8-byte aligned */
 	uint32_t count;
 };
 
 /* 64 bytes, followed by MGI_SEC_COUNT_ struct mgi_section. */
 struct mgi_header {
-	char magic[8]; /* MGI_MAGIC */
-	uint32_t version; /* MGI_VERSION */
+	char magic[8];        /* MGI_MAGIC */
+	uint32_t version;     /* MGI_VERSION */
 	uint32_t header_size; /* sizeof(struct mgi_header) */
-	uint32_t image_size; /* the whole blob */
-	uint32_t n_sections; /* MGI_SEC_COUNT_ */
-	uint64_t generation; /* set by the publisher; 0 from mudc */
-	uint32_t checksum; /* CRC-32C of the whole blob with this field taken as 0 */
-	uint32_t flags; /* zero */
+	uint32_t image_size;  /* the whole blob */
+	uint32_t n_sections;  /* MGI_SEC_COUNT_ */
+	uint64_t generation;  /* set by the publisher; 0 from mudc */
+	uint32_t checksum;    /* CRC-32C of the whole blob with this field taken as 0 */
+	uint32_t flags;       /* zero */
 	uint8_t reserved[24]; /* zero */
 };
 
@@ -235,7 +235,8 @@ struct mgi_image {
  * reason names the field and the offending value, e.g. "ace 12: src_set 40 out of range (9 sets)".
  * The blob must be 8-byte aligned. Never reads outside [blob, blob + size).
  */
-int mgi_open(struct mgi_image *img, const void *blob, size_t size, char *errbuf, size_t errbuf_size);
+int mgi_open(struct mgi_image *img, const void *blob, size_t size, char *errbuf,
+	     size_t errbuf_size);
 
 /* A string from the table; the offset was validated by mgi_open(). */
 static inline const char *
@@ -293,8 +294,8 @@ int mgi_builder_set_add(struct mgi_builder *b, uint32_t set, const struct mgi_pr
 int mgi_builder_add_device(struct mgi_builder *b, const uint8_t mac[6], uint32_t policy,
 			   enum mg_state state);
 
-int mgi_builder_set_profile(struct mgi_builder *b, enum mg_state state,
-			    enum mgi_profile_mode mode, uint32_t policy);
+int mgi_builder_set_profile(struct mgi_builder *b, enum mg_state state, enum mgi_profile_mode mode,
+			    uint32_t policy);
 int mgi_builder_set_allowances(struct mgi_builder *b, uint32_t flags, uint32_t resolver_set);
 void mgi_builder_set_generation(struct mgi_builder *b, uint64_t generation);
 

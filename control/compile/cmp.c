@@ -233,8 +233,7 @@ port_match(struct ace_ctx *a, const struct lyd_node *n, struct port_match *pm)
 	const char *op = "eq";
 	long lo = -1, hi = -1, port = -1;
 
-	LY_LIST_FOR(lyd_child(n), c)
-	{
+	LY_LIST_FOR (lyd_child(n), c) {
 		const char *nm = LYD_NAME(c);
 
 		if (c->flags & LYD_DEFAULT)
@@ -314,8 +313,7 @@ l3_match(struct ace_ctx *a, const struct lyd_node *l3, int fam, struct ace_match
 
 	m->l3 = fam;
 	m->ip_fields = true;
-	LY_LIST_FOR(lyd_child(l3), c)
-	{
+	LY_LIST_FOR (lyd_child(l3), c) {
 		const char *nm = LYD_NAME(c), *mod = c->schema->module->name;
 		struct peer p = {.kind = MGI_PEER_PREFIX};
 		bool src;
@@ -364,8 +362,7 @@ l4_match(struct ace_ctx *a, const struct lyd_node *l4, struct ace_match *m)
 	}
 	m->ip_fields = true;
 	m->l4 = !strcmp(name, "tcp") ? "tcp" : !strcmp(name, "udp") ? "udp" : "icmp";
-	LY_LIST_FOR(lyd_child(l4), c)
-	{
+	LY_LIST_FOR (lyd_child(l4), c) {
 		const char *nm = LYD_NAME(c);
 
 		if (c->flags & LYD_DEFAULT)
@@ -403,8 +400,7 @@ mud_match(struct ace_ctx *a, const struct lyd_node *mud, struct ace_match *m)
 	bool src = a->dir == MG_DIR_TO_DEVICE;
 
 	m->ip_fields = true;
-	LY_LIST_FOR(lyd_child(mud), c)
-	{
+	LY_LIST_FOR (lyd_child(mud), c) {
 		const char *nm = LYD_NAME(c);
 		struct peer p = {.kind = MGI_PEER_SET};
 
@@ -447,8 +443,7 @@ eth_match(struct ace_ctx *a, const struct lyd_node *eth, struct ace_match *m)
 {
 	const struct lyd_node *c;
 
-	LY_LIST_FOR(lyd_child(eth), c)
-	{
+	LY_LIST_FOR (lyd_child(eth), c) {
 		const struct lyd_node_term *t = (const struct lyd_node_term *)c;
 		const struct lyd_value *v;
 
@@ -641,8 +636,7 @@ compile_ace(struct ace_ctx *a, uint32_t policy, const struct lyd_node *ace, cons
 	uint8_t action;
 	int ret = 0;
 
-	LY_LIST_FOR(lyd_child(ace), c)
-	{
+	LY_LIST_FOR (lyd_child(ace), c) {
 		if (!strcmp(LYD_NAME(c), "name"))
 			ace_name = lyd_get_value(c);
 		else if (!strcmp(LYD_NAME(c), "matches"))
@@ -652,8 +646,7 @@ compile_ace(struct ace_ctx *a, uint32_t policy, const struct lyd_node *ace, cons
 		else if (strcmp(LYD_NAME(c), "statistics") && !(c->flags & LYD_DEFAULT))
 			unsupported(a, c, "ace node");
 	}
-	LY_LIST_FOR(actions ? lyd_child(actions) : NULL, c)
-	{
+	LY_LIST_FOR (actions ? lyd_child(actions) : NULL, c) {
 		const char *v = lyd_get_value(c), *s = v ? strchr(v, ':') : NULL;
 
 		s = s ? s + 1 : v;
@@ -673,8 +666,7 @@ compile_ace(struct ace_ctx *a, uint32_t policy, const struct lyd_node *ace, cons
 		return 0;
 	}
 
-	LY_LIST_FOR(matches ? lyd_child(matches) : NULL, c)
-	{
+	LY_LIST_FOR (matches ? lyd_child(matches) : NULL, c) {
 		const char *nm = LYD_NAME(c), *mod = c->schema->module->name;
 
 		if (c->flags & LYD_DEFAULT)
@@ -768,17 +760,14 @@ find_acl(const struct lyd_node *tree, const char *name, const char **type)
 {
 	const struct lyd_node *top, *acl, *c;
 
-	LY_LIST_FOR(tree, top)
-	{
+	LY_LIST_FOR (tree, top) {
 		if (strcmp(LYD_NAME(top), "acls"))
 			continue;
-		LY_LIST_FOR(lyd_child(top), acl)
-		{
+		LY_LIST_FOR (lyd_child(top), acl) {
 			const char *n = NULL;
 
 			*type = NULL;
-			LY_LIST_FOR(lyd_child(acl), c)
-			{
+			LY_LIST_FOR (lyd_child(acl), c) {
 				if (!strcmp(LYD_NAME(c), "name"))
 					n = lyd_get_value(c);
 				else if (!strcmp(LYD_NAME(c), "type"))
@@ -805,11 +794,10 @@ compile_acls(struct cmp *c, const struct mudf_file *f, uint32_t policy, enum mg_
 			continue;
 		}
 		aces = NULL;
-		LY_LIST_FOR(lyd_child(acl), ace)
-		if (!strcmp(LYD_NAME(ace), "aces"))
-			aces = ace;
-		LY_LIST_FOR(aces ? lyd_child(aces) : NULL, ace)
-		{
+		LY_LIST_FOR (lyd_child(acl), ace)
+			if (!strcmp(LYD_NAME(ace), "aces"))
+				aces = ace;
+		LY_LIST_FOR (aces ? lyd_child(aces) : NULL, ace) {
 			struct ace_ctx a = {.c = c, .f = f, .d = d, .dir = dir};
 			int ret;
 

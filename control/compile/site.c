@@ -126,9 +126,9 @@ child_value(const struct lyd_node *n, const char *name)
 {
 	const struct lyd_node *c;
 
-	LY_LIST_FOR(lyd_child(n), c)
-	if (!strcmp(LYD_NAME(c), name))
-		return lyd_get_value(c);
+	LY_LIST_FOR (lyd_child(n), c)
+		if (!strcmp(LYD_NAME(c), name))
+			return lyd_get_value(c);
 	return NULL;
 }
 
@@ -137,9 +137,9 @@ child(const struct lyd_node *n, const char *name)
 {
 	const struct lyd_node *c;
 
-	LY_LIST_FOR(lyd_child(n), c)
-	if (!strcmp(LYD_NAME(c), name))
-		return c;
+	LY_LIST_FOR (lyd_child(n), c)
+		if (!strcmp(LYD_NAME(c), name))
+			return c;
 	return NULL;
 }
 
@@ -152,16 +152,15 @@ collect(const struct lyd_node *n, const char *name, struct site_addrs *a, struct
 
 	if (!n)
 		return 0;
-	LY_LIST_FOR(lyd_child(n), c)
-	if (!strcmp(LYD_NAME(c), name))
-		cnt++;
+	LY_LIST_FOR (lyd_child(n), c)
+		if (!strcmp(LYD_NAME(c), name))
+			cnt++;
 	if (!cnt)
 		return 0;
 	a->v = calloc(cnt, sizeof(*a->v));
 	if (!a->v)
 		return -ENOMEM;
-	LY_LIST_FOR(lyd_child(n), c)
-	{
+	LY_LIST_FOR (lyd_child(n), c) {
 		if (strcmp(LYD_NAME(c), name))
 			continue;
 		if (site_parse_prefix(lyd_get_value(c), &a->v[a->n]) < 0) {
@@ -184,9 +183,9 @@ count_children(const struct lyd_node *n, const char *name)
 	size_t cnt = 0;
 
 	if (n)
-		LY_LIST_FOR(lyd_child(n), c)
-	if (!strcmp(LYD_NAME(c), name))
-		cnt++;
+		LY_LIST_FOR (lyd_child(n), c)
+			if (!strcmp(LYD_NAME(c), name))
+				cnt++;
 	return cnt;
 }
 
@@ -203,8 +202,7 @@ read_named(const struct lyd_node *site, const char *list, const char *key, struc
 	*v = calloc(cnt, sizeof(**v));
 	if (!*v)
 		return -ENOMEM;
-	LY_LIST_FOR(lyd_child(site), c)
-	{
+	LY_LIST_FOR (lyd_child(site), c) {
 		struct site_named *x;
 
 		if (strcmp(LYD_NAME(c), list))
@@ -244,8 +242,7 @@ read_devices(struct site *s, const struct lyd_node *site, struct mudf_diags *d)
 	s->devices = calloc(cnt, sizeof(*s->devices));
 	if (!s->devices)
 		return -ENOMEM;
-	LY_LIST_FOR(lyd_child(site), c)
-	{
+	LY_LIST_FOR (lyd_child(site), c) {
 		struct site_device *x;
 		const char *mfg;
 		char auth[256];
@@ -303,8 +300,7 @@ read_profiles(struct site *s, const struct lyd_node *site)
 {
 	const struct lyd_node *c;
 
-	LY_LIST_FOR(lyd_child(site), c)
-	{
+	LY_LIST_FOR (lyd_child(site), c) {
 		const char *st, *mode, *pol;
 		int state = -1;
 
@@ -368,8 +364,7 @@ read_trust_anchors(struct site *s, const struct lyd_node *site)
 	s->trust_anchors = calloc(cnt, sizeof(*s->trust_anchors));
 	if (!s->trust_anchors)
 		return -ENOMEM;
-	LY_LIST_FOR(lyd_child(site), c)
-	{
+	LY_LIST_FOR (lyd_child(site), c) {
 		if (strcmp(LYD_NAME(c), "trust-anchor"))
 			continue;
 		s->trust_anchors[s->n_trust_anchors] = strdup(child_value(c, "name"));
@@ -420,7 +415,7 @@ site_parse(struct mudf_ctx *c, const char *json, size_t len, struct site **out,
 		goto out;
 	}
 	root = NULL;
-	LY_LIST_FOR(tree, sn) {
+	LY_LIST_FOR (tree, sn) {
 		if (sn->flags & LYD_DEFAULT)
 			continue;
 		if (strcmp(sn->schema->module->name, "mudgate")) {

@@ -46,14 +46,18 @@ static const struct corpus_entry corpus[] = {
 	 "Invalid identityref \"default-acl\" value - identity not found in module "
 	 "\"ietf-access-control-list\"."},
 	{"P4Ward/mud_files/modbus-opcua-1.json", REJECTED,
-	 "/ietf-access-control-list:acls/acl[name='to-acl-modbus']/aces/ace[name='to-test']/matches/"
+	 "/ietf-access-control-list:acls/acl[name='to-acl-modbus']/aces/ace[name='to-test']/"
+	 "matches/"
 	 "ipv4",
-	 "empty 'ipv4' match in an ACL of type 'acl-1' cannot be validated (name a header field, or "
+	 "empty 'ipv4' match in an ACL of type 'acl-1' cannot be validated (name a header field, "
+	 "or "
 	 "use an ACL of type 'ipv4-acl-type')"},
 	{"P4Ward/mud_files/modbus-opcua-2.json", REJECTED,
-	 "/ietf-access-control-list:acls/acl[name='to-acl-modbus']/aces/ace[name='to-test']/matches/"
+	 "/ietf-access-control-list:acls/acl[name='to-acl-modbus']/aces/ace[name='to-test']/"
+	 "matches/"
 	 "ipv4",
-	 "empty 'ipv4' match in an ACL of type 'acl-1' cannot be validated (name a header field, or "
+	 "empty 'ipv4' match in an ACL of type 'acl-1' cannot be validated (name a header field, "
+	 "or "
 	 "use an ACL of type 'ipv4-acl-type')"},
 	{"P4Ward/mud_files/modbus-opcua-3.json", REJECTED, "/",
 	 "file is 2090140 bytes, larger than the 1048576-byte limit"},

@@ -7,9 +7,9 @@
 #ifndef MUDC_H
 #define MUDC_H
 
-#define MUDC_OK 0
+#define MUDC_OK      0
 #define MUDC_INVALID 1
-#define MUDC_USAGE 2
+#define MUDC_USAGE   2
 
 int mudc_check(int argc, char **argv);
 int mudc_compile(int argc, char **argv);
