@@ -152,7 +152,8 @@ addrs_copy(struct site_addrs *dst, const struct site_addrs *src, size_t extra)
 	dst->v = calloc(src->n + extra + 1, sizeof(*dst->v));
 	if (!dst->v)
 		return -ENOMEM;
-	memcpy(dst->v, src->v, src->n * sizeof(*dst->v));
+	if (src->n)
+		memcpy(dst->v, src->v, src->n * sizeof(*dst->v));
 	dst->n = src->n;
 	return 0;
 }

@@ -332,16 +332,61 @@ poll_all(struct nb *nb)
 	}
 }
 
+/* Stop (!on) or resume watching the sessions' sockets. */
+static void
+watch_sessions(struct nb *nb, bool on)
+{
+	for (size_t i = 0; i < NB_MAX_SESSIONS; i++)
+		if (nb->sess[i].s && nb->sess[i].ev) {
+			if (on)
+				event_add(nb->sess[i].ev, NULL);
+			else
+				event_del(nb->sess[i].ev);
+		}
+}
+
+static void
+refreshed(void *arg)
+{
+	struct nb *nb = arg;
+
+	event_active(nb->resume_ev, EV_TIMEOUT, 0);
+}
+
+static void
+on_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct nb *nb = arg;
+
+	if (!nb->waiting)
+		return;
+	nb->waiting = false;
+	watch_sessions(nb, true);
+	poll_all(nb);
+}
+
+/* A session has input: refresh the operational state first when the daemon asks for it. */
 static void
 on_session(evutil_socket_t fd, short what, void *arg)
 {
-	poll_all(arg);
+	struct nb *nb = arg;
+
+	if (!nb->waiting && nb->ops.refresh && nb->ops.refresh(refreshed, nb, nb->ops.arg) > 0)
+		nb->waiting = true;
+	if (nb->waiting) {
+		watch_sessions(nb, false);
+		return;
+	}
+	poll_all(nb);
 }
 
 static void
 on_poll_timer(evutil_socket_t fd, short what, void *arg)
 {
-	poll_all(arg);
+	struct nb *nb = arg;
+
+	if (!nb->waiting)
+		poll_all(nb);
 }
 
 /* The socket of a new session: the one connected to its peer's address and port. libnetconf2
@@ -428,12 +473,13 @@ on_accept(evutil_socket_t fd, short what, void *arg)
 	}
 	if (ss->fd >= 0) {
 		ss->ev = event_new(nb->base, ss->fd, EV_READ | EV_PERSIST, on_session, nb);
-		if (ss->ev)
+		if (ss->ev && !nb->waiting)
 			event_add(ss->ev, NULL);
 	}
 	LOG("session %u of '%s' from %s:%u", nc_session_get_id(s), nc_session_get_username(s),
 	    nc_session_get_host(s), nc_session_get_port(s));
-	poll_all(nb);
+	if (!nb->waiting)
+		poll_all(nb);
 }
 
 /* The listening socket of the endpoint, found the same way as session_fd(). */
@@ -769,7 +815,8 @@ nb_init(struct event_base *base, struct ly_ctx *ctx, const struct nb_opts *o,
 	}
 	nb->listen_ev = event_new(base, nb->listen_fd, EV_READ | EV_PERSIST, on_accept, nb);
 	nb->poll_ev = event_new(base, -1, EV_PERSIST, on_poll_timer, nb);
-	if (!nb->listen_ev || !nb->poll_ev) {
+	nb->resume_ev = event_new(base, -1, 0, on_resume, nb);
+	if (!nb->listen_ev || !nb->poll_ev || !nb->resume_ev) {
 		rc = -ENOMEM;
 		goto fail_server;
 	}
@@ -803,6 +850,8 @@ nb_destroy(struct nb *nb)
 		event_free(nb->listen_ev);
 	if (nb->poll_ev)
 		event_free(nb->poll_ev);
+	if (nb->resume_ev)
+		event_free(nb->resume_ev);
 	if (nb->ps)
 		nc_ps_free(nb->ps);
 	if (nb_self == nb) {

@@ -84,6 +84,13 @@ struct nb_ops {
 	 * error-tag data-missing), -EINVAL (invalid-value), other (operation-failed).
 	 */
 	int (*rpc)(const struct lyd_node *input, struct nb_errors *err, void *arg);
+	/*
+	 * Optional. Called when a session has input, before its requests are served: return 0 to
+	 * serve them now, or 1 when the state get_state reads is being refreshed (without waiting
+	 * on the loop); then nb serves no session until done(done_arg) is called, once, on the
+	 * loop. The callee bounds that wait.
+	 */
+	int (*refresh)(void (*done)(void *done_arg), void *done_arg, void *arg);
 	void *arg;
 };
 

@@ -40,6 +40,9 @@ struct nb {
 	int listen_fd;
 	struct event *listen_ev;
 	struct event *poll_ev; /* safety net: data buffered in libssh without fd activity */
+	/* ops.refresh in progress (waiting): no session is served until resume_ev */
+	struct event *resume_ev;
+	bool waiting;
 	struct nb_sess sess[NB_MAX_SESSIONS];
 	struct lyd_node *running, *candidate;
 	bool candidate_dirty;

@@ -8,11 +8,13 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <jansson.h>
 
 #include "publish/pub.h"
 
@@ -30,6 +32,11 @@ struct req {
 struct release {
 	uint64_t hold_id;
 	uint32_t action;
+};
+
+struct ctr_waiter {
+	void (*done)(void *arg);
+	void *arg;
 };
 
 struct pub {
@@ -70,6 +77,16 @@ struct pub {
 	struct release *rel;
 	size_t n_rel, cap_rel;
 	struct pub_stats st;
+
+	json_t *ctr;        /* the last COUNTERS document */
+	int64_t ctr_when;   /* when it arrived (epoch seconds) */
+	uint64_t ctr_ended; /* monotonic ms when the last query ended, 0: never */
+	bool ctr_in_flight; /* a GET_COUNTERS waits for its answer */
+	bool ctr_waiting;   /* ... and its waiters were not ended by the timeout */
+	struct event *ctr_timer;
+	struct ctr_waiter *ctr_w;
+	size_t n_ctr_w, cap_ctr_w;
+	struct pub_counters_stats cst;
 };
 
 static void pub_connect(struct pub *p);
@@ -292,6 +309,72 @@ refused(struct pub *p, const char *what, const uint8_t *mac, int status, const c
 		p->ev.refused(what, mac, status, reason, p->ev.arg);
 }
 
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The query in flight ended (answer, timeout, connection lost): call and forget its waiters. */
+static void
+counters_end(struct pub *p)
+{
+	size_t n = p->n_ctr_w;
+
+	p->ctr_ended = now_ms();
+	p->ctr_waiting = false;
+	evtimer_del(p->ctr_timer);
+	p->n_ctr_w = 0;
+	for (size_t i = 0; i < n; i++)
+		p->ctr_w[i].done(p->ctr_w[i].arg);
+}
+
+/* The answer to GET_COUNTERS: a JSON object, or a REPLY refusing the request. */
+static void
+counters_answer(struct pub *p, const struct mg_ctrl_hdr *h, const uint8_t *pl)
+{
+	json_error_t je;
+	json_t *j = NULL;
+	char why[300];
+
+	p->ctr_in_flight = false;
+	if (h->type != MG_CTRL_COUNTERS) {
+		snprintf(why, sizeof(why), "answered by %s", mg_ctrl_type_str(h->type));
+	} else if (h->len > PUB_COUNTERS_MAX_SIZE) {
+		snprintf(why, sizeof(why), "COUNTERS: %u bytes, more than %u", h->len,
+			 PUB_COUNTERS_MAX_SIZE);
+	} else if (!(j = json_loadb((const char *)pl, h->len, JSON_REJECT_DUPLICATES, &je))) {
+		snprintf(why, sizeof(why), "COUNTERS: byte %d: %s", je.position, je.text);
+	} else if (!json_is_object(j)) {
+		snprintf(why, sizeof(why), "COUNTERS: not a JSON object");
+		json_decref(j);
+		j = NULL;
+	}
+	if (j) {
+		json_decref(p->ctr);
+		p->ctr = j;
+		p->ctr_when = (int64_t)time(NULL);
+		p->cst.answers++;
+	} else {
+		p->cst.refused++;
+		refused(p, "GET_COUNTERS", NULL, -EBADMSG, why);
+	}
+	if (p->ctr_waiting)
+		counters_end(p);
+}
+
+static void
+on_counters_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct pub *p = arg;
+
+	p->cst.timeouts++;
+	counters_end(p);
+}
+
 static void
 handle_reply(struct pub *p, struct req *r, const struct mg_ctrl_hdr *h, const uint8_t *pl)
 {
@@ -403,6 +486,9 @@ handle_reply(struct pub *p, struct req *r, const struct mg_ctrl_hdr *h, const ui
 			p->n_bad = 0; /* a slot was freed: refused bindings may fit now */
 		}
 		break;
+	case MG_CTRL_GET_COUNTERS:
+		counters_answer(p, h, pl);
+		break;
 	case MG_CTRL_RELEASE:
 		if (rep.status == 0)
 			p->st.releases++;
@@ -485,6 +571,9 @@ lost(struct pub *p, const char *why)
 	p->tail = NULL;
 	p->outstanding = 0;
 	p->n_rel = 0; /* the fast path forwards held frames of a lost client */
+	p->ctr_in_flight = false;
+	if (p->ctr_waiting)
+		counters_end(p);
 	if (p->ready || p->was_up) {
 		p->was_up = false;
 		if (p->ev.link)
@@ -730,6 +819,49 @@ pub_get_stats(const struct pub *p)
 	return &p->st;
 }
 
+int
+pub_counters_refresh(struct pub *p, void (*done)(void *arg), void *arg)
+{
+	struct timeval tv = {0, PUB_COUNTERS_TIMEOUT_MS * 1000};
+
+	if (!p->ready || (p->ctr_ended && now_ms() - p->ctr_ended < PUB_COUNTERS_MAX_AGE_MS))
+		return 0;
+	if (p->n_ctr_w == p->cap_ctr_w) {
+		size_t cap = p->cap_ctr_w ? p->cap_ctr_w * 2 : 4;
+		struct ctr_waiter *v = realloc(p->ctr_w, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		p->ctr_w = v;
+		p->cap_ctr_w = cap;
+	}
+	if (!p->ctr_in_flight) {
+		if (!send_req(p, MG_CTRL_GET_COUNTERS, NULL, 0, NULL, 0))
+			return -ENOMEM;
+		p->ctr_in_flight = true;
+		p->cst.queries++;
+	}
+	if (!p->ctr_waiting) {
+		p->ctr_waiting = true;
+		evtimer_add(p->ctr_timer, &tv);
+	}
+	p->ctr_w[p->n_ctr_w++] = (struct ctr_waiter){done, arg};
+	return 1;
+}
+
+const struct json_t *
+pub_counters(const struct pub *p, int64_t *when)
+{
+	if (when)
+		*when = p->ctr_when;
+	return p->ctr;
+}
+
+const struct pub_counters_stats *
+pub_get_counters_stats(const struct pub *p)
+{
+	return &p->cst;
+}
+
 const struct pub_binding *
 pub_mirror(const struct pub *p, size_t *n)
 {
@@ -750,7 +882,8 @@ pub_create(struct event_base *base, const char *sock_path, const char *state_dir
 	p->sock_path = strdup(sock_path);
 	p->state_dir = state_dir ? strdup(state_dir) : NULL;
 	p->retry = evtimer_new(base, on_retry, p);
-	if (!p->sock_path || (state_dir && !p->state_dir) || !p->retry) {
+	p->ctr_timer = evtimer_new(base, on_counters_timeout, p);
+	if (!p->sock_path || (state_dir && !p->state_dir) || !p->retry || !p->ctr_timer) {
 		pub_destroy(p);
 		errno = ENOMEM;
 		return NULL;
@@ -774,6 +907,10 @@ pub_destroy(struct pub *p)
 	}
 	if (p->retry)
 		event_free(p->retry);
+	if (p->ctr_timer)
+		event_free(p->ctr_timer);
+	json_decref(p->ctr);
+	free(p->ctr_w);
 	free(p->sock_path);
 	free(p->state_dir);
 	free(p->desired);

@@ -27,6 +27,12 @@
  *
  * The socket is reconnected every second while it is down; the fast path keeps enforcing
  * meanwhile (fail-static). Single-threaded (the loop).
+ *
+ * Counters: pub_counters_refresh() asks the fast path for its COUNTERS document (GET_COUNTERS,
+ * docs/dataplane.md "Counters") without ever waiting on the loop, and caches the answer: a
+ * query serves every reader for PUB_COUNTERS_MAX_AGE_MS after it ended, so a burst of readers
+ * costs one query; a query not answered within PUB_COUNTERS_TIMEOUT_MS ends its waiters (the
+ * late answer still fills the cache).
  */
 #ifndef PUB_H
 #define PUB_H
@@ -39,7 +45,12 @@
 #include "mg_image.h"
 
 struct event_base;
+struct json_t;
 struct pub;
+
+#define PUB_COUNTERS_MAX_AGE_MS 1000
+#define PUB_COUNTERS_TIMEOUT_MS 500
+#define PUB_COUNTERS_MAX_SIZE   (16u << 20) /* a larger COUNTERS document is refused */
 
 struct pub_binding {
 	uint8_t mac[6];
@@ -99,5 +110,27 @@ bool pub_in_sync(const struct pub *p);
 const struct pub_stats *pub_get_stats(const struct pub *p);
 /* The mirror of the fast path's bindings (valid until the next event). */
 const struct pub_binding *pub_mirror(const struct pub *p, size_t *n);
+
+/*
+ * Make the cached counters fresh. Returns 0 when there is nothing to wait for: the last query
+ * ended less than PUB_COUNTERS_MAX_AGE_MS ago, or the fast path is not connected. Else sends
+ * GET_COUNTERS (unless one is in flight already) and returns 1: done(arg) is called once, on
+ * the loop, when the answer arrives, the query times out or the connection is lost (it may
+ * call pub_counters(), nothing else of pub). -ENOMEM.
+ */
+int pub_counters_refresh(struct pub *p, void (*done)(void *arg), void *arg);
+
+/*
+ * The last COUNTERS document the fast path sent: a JSON object (borrowed, valid until the next
+ * answer or pub_destroy), NULL when none arrived. *when (may be NULL): when it arrived
+ * (seconds since the epoch).
+ */
+const struct json_t *pub_counters(const struct pub *p, int64_t *when);
+
+/* Counters queries sent, answered, refused (malformed document) and timed out. */
+struct pub_counters_stats {
+	uint64_t queries, answers, refused, timeouts;
+};
+const struct pub_counters_stats *pub_get_counters_stats(const struct pub *p);
 
 #endif /* PUB_H */

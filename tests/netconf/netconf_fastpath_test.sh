@@ -5,7 +5,11 @@
 # mudgated with its NETCONF server in front. The device's MUD URL cannot be fetched, so it is
 # quarantined; the quarantine profile comes from the configuration. With the profile
 # allow-all, ping device -> uplink passes; after a candidate edit + commit to allowances-only
-# it is dropped; after a commit back to allow-all it passes again.
+# it is dropped; after a commit back to allow-all it passes again. Around the dropped and the
+# passing pings, the device's fast-path counters read over NETCONF (ncclient, subtree filter)
+# and with `mudctl device MAC --json` grow by exactly what the test sent: a dropped ping is one
+# denied frame (the request), a passing ping two allowed frames (request and reply); no other
+# frame crosses the fast path (IPv6 off, static neighbours, so no ARP).
 set -u
 [ "$(id -u)" = 0 ] || { echo "netconf_fastpath_test: needs root, skipped"; exit 77; }
 B=${MUDGATE_BUILD_DIR:?}
@@ -54,9 +58,17 @@ MAC=02:00:00:00:ab:01
 ip netns add "$NSD" && ip netns add "$NSU" || exit 1
 ip link add "${tag}a" type veth peer name dev0 netns "$NSD" || exit 1
 ip link add "${tag}b" type veth peer name up0 netns "$NSU" || exit 1
+UMAC=02:00:00:00:ab:02
 ip -n "$NSD" link set dev0 address $MAC
+ip -n "$NSU" link set up0 address $UMAC
+for n in "$NSD" "$NSU"; do
+	ip netns exec "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1
+done
 ip -n "$NSD" addr add 10.9.1.2/24 dev dev0
 ip -n "$NSU" addr add 10.9.1.1/24 dev up0
+ip -n "$NSD" neigh replace 10.9.1.1 lladdr $UMAC dev dev0 nud permanent
+ip -n "$NSU" neigh replace 10.9.1.2 lladdr $MAC dev up0 nud permanent
 for l in "${tag}a" "${tag}b"; do
 	sysctl -qw "net.ipv6.conf.$l.disable_ipv6=1"
 	ethtool -K "$l" tx off rx off tso off gso off gro off >/dev/null 2>&1
@@ -131,14 +143,80 @@ wait_gen() { # wait until the fast path runs a generation newer than $1
 	done
 	return 1
 }
+# nc_counters: "ALLOWED DROPPED" of the device over NETCONF (ncclient get, subtree filter);
+# also checks that a burst of gets right after costs at most one counters query of mudgate-dp
+nc_counters() {
+	PORT=$PORT MAC=$MAC /usr/bin/python3 - <<'PY'
+import os, sys
+from lxml import etree
+from ncclient import manager
+NS = "urn:mudgate:params:xml:ns:yang:mudgate"
+m = manager.connect(host="127.0.0.1", port=int(os.environ["PORT"]), username="admin",
+                    password="fastpath-secret", hostkey_verify=False, allow_agent=False,
+                    look_for_keys=False, timeout=20)
+def get(flt):
+    return etree.fromstring(m.get(filter=("subtree", flt)).data_xml.encode())
+d = get('<mudgate-state xmlns="%s"><device><mac>%s</mac><counters/></device>'
+        '</mudgate-state>' % (NS, os.environ["MAC"]))
+a = d.findtext(".//{%s}counters/{%s}packets-allowed" % (NS, NS))
+b = d.findtext(".//{%s}counters/{%s}packets-dropped" % (NS, NS))
+qf = '<mudgate-state xmlns="%s"><fast-path><counters-queries/></fast-path></mudgate-state>' % NS
+q = [int(get(qf).findtext(".//{%s}counters-queries" % NS)) for _ in range(5)]
+m.close_session()
+if a is None or b is None:
+    sys.exit("no counters for the device in: " + etree.tostring(d).decode())
+if q[-1] - q[0] > 1:
+    sys.exit("a burst of 5 gets cost %d counters queries" % (q[-1] - q[0]))
+print(a, b)
+PY
+}
+# ctl_counters: the same with mudctl device MAC --json
+ctl_counters() {
+	MUDCTL_PASSWORD=fastpath-secret "$B/mudctl" --host 127.0.0.1 --port "$PORT" --user admin \
+		--json device "$MAC" | /usr/bin/python3 -c '
+import json, sys
+c = json.load(sys.stdin)["counters"]
+print(c["packets-allowed"], c["packets-dropped"])'
+}
+# expect_counters NAME BASE_NC BASE_CTL +ALLOWED +DROPPED: both readers see base + what was sent
+expect_counters() {
+	local name=$1 bn=$2 bc=$3 da=$4 dd=$5 got want base reader
+	for reader in nc ctl; do
+		base=$bn
+		[ $reader = ctl ] && base=$bc
+		want="$((${base% *} + da)) $((${base#* } + dd))"
+		got=$(${reader}_counters 2>"$tmp/err")
+		if [ "$got" = "$want" ]; then
+			echo "ok   $name ($reader: allowed dropped $got)"
+		else
+			echo "FAIL $name ($reader: allowed dropped '$got', expected '$want')"
+			sed 's/^/     /' "$tmp/err" | tail -3
+			fail=1
+		fi
+	done
+}
+
 g0=$(gen)
 check "commit: quarantine profile allowances-only" 0 profile allowances-only
 check "fast path loads the new image" 0 wait_gen "${g0:-0}"
 check "after commit: ping dropped" 1 $D ping -c 2 -W 1 10.9.1.1
+M=3
+sleep 1.2 # cached counters are at most 1 s old: wait until the next read asks again
+base_nc=$(nc_counters) base_ctl=$(ctl_counters)
+check "$M more pings dropped" 1 $D ping -c $M -i 0.3 -W 1 10.9.1.1
+sleep 1.2
+expect_counters "counters: +0 allowed, +$M dropped" "$base_nc" "$base_ctl" 0 $M
 g1=$(gen)
 check "commit: quarantine profile allow-all again" 0 profile allow-all
 check "fast path loads the new image again" 0 wait_gen "${g1:-0}"
 check "after commit back: ping passes" 0 $D ping -c 2 -W 2 10.9.1.1
+N=4
+sleep 1.2
+base_nc=$(nc_counters) base_ctl=$(ctl_counters)
+check "$N more pings pass" 0 $D ping -c $N -i 0.3 -W 2 10.9.1.1
+sleep 1.2
+expect_counters "counters: +$((2 * N)) allowed ($N pings), +0 dropped" "$base_nc" "$base_ctl" \
+	$((2 * N)) 0
 
 if [ "$fail" != 0 ]; then
 	echo "--- mudgated log (tail)"

@@ -72,18 +72,19 @@ quiet_clb(const struct nc_session *session, NC_VERB_LEVEL level, const char *msg
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: mudctl [--connect FILE | --host H --port P --user U [--key FILE]\n"
-		   "              [--password-file FILE]] [--host-key FILE.pub] [--json] COMMAND\n"
-		   "commands:\n"
-		   "  devices                 every device: MAC, state, reason, policy, addresses\n"
-		   "  device MAC              one device in full\n"
-		   "  policy NAME             one policy (a MUD URL): status, devices, fetches\n"
-		   "  counters                control plane and fast path counters\n"
-		   "  set-state MAC STATE     unknown|pending|enforced|quarantined|updating|"
-		   "decommissioned\n"
-		   "  refresh MAC             fetch and verify the device's MUD file again now\n"
-		   "  flush-caches            drop cached MUD files; every file is fetched again\n"
-		   "The password may also come from $MUDCTL_PASSWORD. See docs/netconf.md.\n");
+	fprintf(f,
+		"usage: mudctl [--connect FILE | --host H --port P --user U [--key FILE]\n"
+		"              [--password-file FILE]] [--host-key FILE.pub] [--json] COMMAND\n"
+		"commands:\n"
+		"  devices                 every device: MAC, state, reason, policy, addresses\n"
+		"  device MAC              one device in full\n"
+		"  policy NAME             one policy (a MUD URL): status, devices, fetches\n"
+		"  counters                control plane and fast path counters, per device too\n"
+		"  set-state MAC STATE     unknown|pending|enforced|quarantined|updating|"
+		"decommissioned\n"
+		"  refresh MAC             fetch and verify the device's MUD file again now\n"
+		"  flush-caches            drop cached MUD files; every file is fetched again\n"
+		"The password may also come from $MUDCTL_PASSWORD. See docs/netconf.md.\n");
 }
 
 static char *
@@ -254,6 +255,14 @@ print_kv(const struct lyd_node *n, const char *indent)
 	LY_LIST_FOR (lyd_child(n), c) {
 		if (c->schema && (c->schema->nodetype & LYD_NODE_TERM)) {
 			printf("%s%-16s %s\n", indent, LYD_NAME(c), lyd_get_value(c));
+		} else if (c->schema && (c->schema->nodetype & LYS_LIST)) {
+			/* one line per entry: "drop  reason=ace-drop count=3" */
+			const struct lyd_node *l;
+			printf("%s%-16s", indent, LYD_NAME(c));
+			LY_LIST_FOR (lyd_child(c), l)
+				printf(" %s=%s", LYD_NAME(l),
+				       lyd_get_value(l) ? lyd_get_value(l) : "");
+			printf("\n");
 		} else {
 			printf("%s%s:\n", indent, LYD_NAME(c));
 			print_kv(c, "  ");
@@ -311,6 +320,27 @@ show(const struct lyd_node *data, const char *what, const char *key)
 		}
 		printf("%d device%s\n", n, n == 1 ? "" : "s");
 		return 0;
+	}
+	if (!strcmp(what, "counters")) {
+		LY_LIST_FOR (st ? lyd_child(st) : NULL, c) {
+			struct lyd_node *k = NULL;
+			if (strcmp(LYD_NAME(c), "device"))
+				continue;
+			if (!n++)
+				printf("%-17s  %12s  %12s  %14s  %14s\n", "MAC", "ALLOWED",
+				       "DROPPED", "BYTES-ALLOWED", "BYTES-DROPPED");
+			lyd_find_path(c, "counters", 0, &k);
+			const char *v[4] = {NULL, NULL, NULL, NULL};
+			if (k) {
+				v[0] = val(k, "packets-allowed");
+				v[1] = val(k, "packets-dropped");
+				v[2] = val(k, "bytes-allowed");
+				v[3] = val(k, "bytes-dropped");
+			}
+			printf("%-17s  %12s  %12s  %14s  %14s\n", val(c, "mac"), v[0] ? v[0] : "-",
+			       v[1] ? v[1] : "-", v[2] ? v[2] : "-", v[3] ? v[3] : "-");
+		}
+		n = 0;
 	}
 	LY_LIST_FOR (st ? lyd_child(st) : NULL, c) {
 		if (!strcmp(what, "counters") &&
@@ -474,8 +504,8 @@ main(int argc, char **argv)
 			 !strcmp(cmd, "devices") ? "device" : "counters");
 		if (!strcmp(cmd, "counters"))
 			snprintf(filter, sizeof(filter),
-				 "<mudgate-state "
-				 "xmlns=\"%s\"><fast-path/><counters/></mudgate-state>",
+				 "<mudgate-state xmlns=\"%s\"><fast-path/><counters/>"
+				 "<device><mac/><counters/></device></mudgate-state>",
 				 NS);
 	} else if (!strcmp(cmd, "device")) {
 		snprintf(filter, sizeof(filter),
