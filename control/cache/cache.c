@@ -13,6 +13,7 @@
 
 #include "cache/cache.h"
 #include "mg_image.h"
+#include "mg_file.h"
 
 void
 cache_entry_fini(struct cache_entry *e)
@@ -40,39 +41,6 @@ cache_init(const char *dir)
 	return 0;
 }
 
-static int
-write_atomic(const char *path, const void *buf, size_t size)
-{
-	char tmp[4200];
-	const uint8_t *p = buf;
-	int fd, rc = 0;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	while (size > 0) {
-		ssize_t w = write(fd, p, size);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = -errno;
-			break;
-		}
-		p += w;
-		size -= (size_t)w;
-	}
-	if (rc == 0 && fsync(fd) < 0)
-		rc = -errno;
-	if (close(fd) < 0 && rc == 0)
-		rc = -errno;
-	if (rc == 0 && rename(tmp, path) < 0)
-		rc = -errno;
-	if (rc < 0)
-		unlink(tmp);
-	return rc;
-}
-
 static void
 paths(const char *dir, const char *url, char *body, char *meta, size_t size)
 {
@@ -98,7 +66,7 @@ put_meta(const char *path, const struct cache_entry *e)
 	json_decref(j);
 	if (!text)
 		return -ENOMEM;
-	rc = write_atomic(path, text, strlen(text));
+	rc = mg_write_file_atomic(path, text, strlen(text), 0600);
 	free(text);
 	return rc;
 }
@@ -112,7 +80,7 @@ cache_put(const char *dir, const struct cache_entry *e)
 	if (!e->url || (!e->body && e->size))
 		return -EINVAL;
 	paths(dir, e->url, body, meta, sizeof(body));
-	rc = write_atomic(body, e->body ? (const void *)e->body : "", e->size);
+	rc = mg_write_file_atomic(body, e->body ? (const void *)e->body : "", e->size, 0600);
 	if (rc < 0)
 		return rc;
 	return put_meta(meta, e);

@@ -11,6 +11,7 @@
 
 #include "dnsname/dnsn.h"
 #include "mg_image.h"
+#include "mg_file.h"
 
 void
 dnsn_init(struct dnsn_table *t, uint32_t min_ttl, uint32_t max_ttl, uint32_t max_addrs)
@@ -197,7 +198,7 @@ int
 dnsn_write_json(const struct dnsn_table *t, const char *path, time_t mono_now, time_t wall_now)
 {
 	json_t *names = json_array(), *root = json_pack("{s:o}", "names", names);
-	char tmp[4200], a[INET6_ADDRSTRLEN];
+	char *text, a[INET6_ADDRSTRLEN];
 	int rc = 0;
 
 	if (!root)
@@ -220,13 +221,9 @@ dnsn_write_json(const struct dnsn_table *t, const char *path, time_t mono_now, t
 		json_array_append_new(names,
 				      json_pack("{s:s, s:o}", "name", n->name, "addresses", addrs));
 	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if (json_dump_file(root, tmp, JSON_COMPACT) < 0)
-		rc = -EIO;
-	else if (rename(tmp, path) < 0)
-		rc = -errno;
-	if (rc < 0)
-		unlink(tmp);
+	text = json_dumps(root, JSON_COMPACT);
+	rc = text ? mg_write_file_atomic(path, text, strlen(text), 0600) : -ENOMEM;
+	free(text);
 	json_decref(root);
 	return rc;
 }

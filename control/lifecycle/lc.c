@@ -12,6 +12,7 @@
 
 #include "lifecycle/lc.h"
 #include "mg_ctrl.h"
+#include "mg_file.h"
 
 static const char *const reason_ids[] = {
 #define LC_X_ID(name, id, text) id,
@@ -205,7 +206,7 @@ device_json(const struct lc_device *d)
 int
 lc_write_json(const struct lc_table *t, const char *path)
 {
-	char tmp[4200];
+	char *text;
 	json_t *root, *arr;
 	int rc = 0;
 
@@ -220,16 +221,9 @@ lc_write_json(const struct lc_table *t, const char *path)
 			goto out_free_root;
 		}
 	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if (json_dump_file(root, tmp, JSON_INDENT(1) | JSON_SORT_KEYS) < 0) {
-		rc = errno ? -errno : -EIO;
-		unlink(tmp);
-		goto out_free_root;
-	}
-	if (rename(tmp, path) < 0) {
-		rc = -errno;
-		unlink(tmp);
-	}
+	text = json_dumps(root, JSON_INDENT(1) | JSON_SORT_KEYS);
+	rc = text ? mg_write_file_atomic(path, text, strlen(text), 0644) : -ENOMEM;
+	free(text);
 out_free_root:
 	json_decref(root);
 	return rc;

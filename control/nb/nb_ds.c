@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "nb/nb_int.h"
+#include "mg_file.h"
 
 enum edit_op {
 	OP_MERGE,
@@ -232,35 +233,13 @@ nb_meta_value(const struct lyd_node *n, const char *name)
 static int
 write_tree(const char *path, const struct lyd_node *tree)
 {
-	char tmp[4400];
 	char *text = NULL;
-	int fd, rc = 0;
+	int rc;
 
 	if (tree && lyd_print_mem(&text, tree, LYD_JSON, LYD_PRINT_WITHSIBLINGS))
 		return -ENOMEM;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		rc = -errno;
-		goto out;
-	}
 	const char *t = text ? text : "{}\n";
-	size_t len = strlen(t), off = 0;
-	while (off < len) {
-		ssize_t w = write(fd, t + off, len - off);
-		if (w < 0) {
-			rc = -errno;
-			close(fd);
-			unlink(tmp);
-			goto out;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
-		rc = -errno;
-		unlink(tmp);
-	}
-out:
+	rc = mg_write_file_atomic(path, t, strlen(t), 0600);
 	free(text);
 	return rc;
 }

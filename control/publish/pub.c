@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "publish/pub.h"
+#include "mg_file.h"
 
 struct req {
 	uint32_t seq;
@@ -95,30 +96,6 @@ static void lost(struct pub *p, const char *why);
 
 /* ---- persistence ------------------------------------------------------------------------ */
 
-static int
-write_file(const char *path, const void *buf, size_t size)
-{
-	char tmp[4200];
-	FILE *f;
-	int rc = 0;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (!f)
-		return -errno;
-	if (fwrite(buf, 1, size, f) != size)
-		rc = -EIO;
-	if (fflush(f) != 0 || fsync(fileno(f)) < 0)
-		rc = -errno;
-	if (fclose(f) != 0 && rc == 0)
-		rc = -errno;
-	if (rc == 0 && rename(tmp, path) < 0)
-		rc = -errno;
-	if (rc < 0)
-		unlink(tmp);
-	return rc;
-}
-
 static void
 persist_loaded(struct pub *p, uint64_t gen)
 {
@@ -127,11 +104,11 @@ persist_loaded(struct pub *p, uint64_t gen)
 	if (!p->state_dir)
 		return;
 	snprintf(path, sizeof(path), "%s/image.mgi", p->state_dir);
-	if (write_file(path, p->loaded, p->loaded_size) < 0)
+	if (mg_write_file_atomic(path, p->loaded, p->loaded_size, 0600) < 0)
 		return;
 	snprintf(path, sizeof(path), "%s/published.json", p->state_dir);
 	snprintf(text, sizeof(text), "{\"generation\": %" PRIu64 "}\n", gen);
-	write_file(path, text, strlen(text));
+	mg_write_file_atomic(path, text, strlen(text), 0600);
 }
 
 static void

@@ -18,6 +18,7 @@
 #include "mg_image.h"
 #include "mud/mudf.h"
 #include "mudc.h"
+#include "mg_file.h"
 
 struct device_arg {
 	uint8_t mac[6];
@@ -57,40 +58,6 @@ parse_mac(const char *s, size_t len, uint8_t mac[6])
 	for (int i = 0; i < 6; i++)
 		mac[i] = (uint8_t)b[i];
 	return 0;
-}
-
-static int
-write_image(const char *path, const void *blob, size_t size)
-{
-	char tmp[4096];
-	size_t off = 0;
-	int fd, ret = 0;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	while (off < size) {
-		ssize_t n = write(fd, (const char *)blob + off, size - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
-			break;
-		}
-		off += (size_t)n;
-	}
-	if (!ret && fsync(fd) < 0)
-		ret = -errno;
-	if (close(fd) < 0 && !ret)
-		ret = -errno;
-	if (!ret && rename(tmp, path) < 0)
-		ret = -errno;
-	if (ret)
-		unlink(tmp);
-	return ret;
 }
 
 int
@@ -244,7 +211,7 @@ mudc_compile(int argc, char **argv)
 		fprintf(stderr, "mudc compile: cannot build the image: %s\n", mgi_builder_error(b));
 		goto out;
 	}
-	r = write_image(out, blob, size);
+	r = mg_write_file_atomic(out, blob, size, 0644);
 	if (r < 0) {
 		fprintf(stderr, "mudc compile: cannot write %s: %s\n", out, strerror(-r));
 		goto out;
