@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * CRC-32C (Castagnoli, reflected polynomial 0x82f63b78, initial value and final xor
- * 0xffffffff), table driven, one byte at a time. mg_crc32c(0, "123456789", 9) == 0xe3069283.
+ * 0xffffffff): the CPU's crc32 instruction where there is one (x86-64 SSE4.2), else table
+ * driven, one byte at a time. mg_crc32c(0, "123456789", 9) == 0xe3069283.
  * Chaining: mg_crc32c(mg_crc32c(0, a, n), b, m) is the CRC of a followed by b.
  */
 #include "mg_image.h"
@@ -47,12 +48,37 @@ static const uint32_t crc_table[256] = {
 	0xbe2da0a5u, 0x4c4623a6u, 0x5f16d052u, 0xad7d5351u,
 };
 
+#if defined(__x86_64__)
+#include <string.h>
+
+/* The same CRC with the SSE4.2 crc32 instruction (its polynomial is CRC-32C), 8 bytes at a
+ * time; chosen at run time, so the table path stays for other CPUs. */
+__attribute__((target("sse4.2"))) static uint32_t
+crc32c_sse42(uint32_t crc, const uint8_t *p, size_t len)
+{
+	uint64_t c = crc;
+	for (; len >= 8; len -= 8, p += 8) {
+		uint64_t w;
+		memcpy(&w, p, 8);
+		c = __builtin_ia32_crc32di(c, w);
+	}
+	crc = (uint32_t)c;
+	for (; len; len--)
+		crc = __builtin_ia32_crc32qi(crc, *p++);
+	return crc;
+}
+#endif
+
 uint32_t
 mg_crc32c(uint32_t crc, const void *data, size_t len)
 {
 	const uint8_t *p = data;
 
 	crc = ~crc;
+#if defined(__x86_64__)
+	if (__builtin_cpu_supports("sse4.2"))
+		return ~crc32c_sse42(crc, p, len);
+#endif
 	for (size_t i = 0; i < len; i++)
 		crc = crc_table[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
 	return ~crc;

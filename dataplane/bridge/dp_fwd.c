@@ -282,6 +282,7 @@ dp_worker_main(void *arg)
 		w->st.loops++;
 		if (got) {
 			w->last_rx_tsc = now;
+			w->st.busy_cycles += rte_rdtsc() - now;
 		} else {
 			w->st.idle_loops++;
 			if (dp.drain_exit && now - w->last_rx_tsc > hz &&

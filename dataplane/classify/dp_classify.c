@@ -21,7 +21,7 @@ struct side {
 	uint8_t state; /* enum side_state */
 	uint8_t verdict;
 	uint8_t reason;
-	uint8_t family_idx; /* 0 v4, 1 v6 with SIDE_ACL */
+	uint8_t ctx; /* with SIDE_ACL: dp_gen.acl index (family + 2 * overlay) */
 	uint32_t policy;
 	uint32_t ace;
 	uint32_t key; /* key index with SIDE_ACL */
@@ -61,7 +61,7 @@ allowance(const struct dp_gen *g, unsigned int dir, const struct dp_pkt *x, uint
 	if (x->family == MGI_FAMILY_ETH || !(meta & DP_META_L4))
 		return false;
 	if ((fl & MGI_ALLOW_ND) && x->family == MGI_FAMILY_IPV6 && (meta & DP_META_ICMP) &&
-	    x->key.k6.icmp_type >= 133 && x->key.k6.icmp_type <= 137) {
+	    dp_pkt_icmp_type(x) >= 133 && dp_pkt_icmp_type(x) <= 137) {
 		*why = MG_R_ALLOW_ND;
 		return true;
 	}
@@ -99,8 +99,8 @@ side_done(struct side *s, uint8_t verdict, uint8_t reason, uint32_t policy, uint
 
 /* rte_acl keys of one burst: the frames' own keys, plus copies for frames with two ACL sides */
 struct keys {
-	const uint8_t *d[2][2 * DP_BURST_MAX]; /* [family] key pointers */
-	uint32_t n[2];
+	const uint8_t *d[4][2 * DP_BURST_MAX]; /* [dp_gen.acl index] key pointers */
+	uint32_t n[4];
 	struct dp_acl6_key extra[DP_BURST_MAX]; /* second sides (an IPv4 key fits) */
 	uint32_t n_extra;
 };
@@ -147,8 +147,10 @@ side_prepare(const struct dp_gen *g, uint64_t slot, unsigned int dir, struct dp_
 		}
 		return side_done(s, MG_DENY, MG_R_DEFAULT_DENY, policy, MGI_NO_POLICY);
 	}
+	const struct dp_policy_info *pi = &g->pol[policy];
 	unsigned int v6 = x->family == MGI_FAMILY_IPV6;
-	if (!g->acl[v6])
+	unsigned int c = v6 + 2u * pi->overlay;
+	if (!g->acl[c])
 		return side_done(s, MG_DENY, MG_R_DEFAULT_DENY, policy, MGI_NO_POLICY);
 	/* the frame's own key, or a copy when its other side already uses it */
 	struct dp_acl4_key *key = &x->key.k4;
@@ -156,10 +158,10 @@ side_prepare(const struct dp_gen *g, uint64_t slot, unsigned int dir, struct dp_
 		key = (struct dp_acl4_key *)&k->extra[k->n_extra++];
 		memcpy(key, &x->key, v6 ? sizeof(struct dp_acl6_key) : sizeof(struct dp_acl4_key));
 	}
-	key->pdir = rte_cpu_to_be_32(policy * 2 + dir);
-	s->family_idx = (uint8_t)v6;
-	s->key = k->n[v6];
-	k->d[v6][k->n[v6]++] = (const uint8_t *)key;
+	key->pdir = rte_cpu_to_be_16((uint16_t)(pi->acl_pol * 2 + dir)); /* < DP_MAX_POLICIES */
+	s->ctx = (uint8_t)c;
+	s->key = k->n[c];
+	k->d[c][k->n[c]++] = (const uint8_t *)key;
 	s->state = SIDE_ACL;
 }
 
@@ -184,6 +186,8 @@ side_resolve(const struct dp_gen *g, struct side *s, unsigned int dir, const str
 	     const uint8_t *mac, const uint32_t *res, uint32_t cats, struct dp_flow_table *ft,
 	     uint64_t now, bool *opens)
 {
+	/* results are ACE indexes + 1 of the context's image: the base's or this one's (both
+	 * in the policy's order, so comparing them within one context compares positions) */
 	uint32_t r0 = res[s->key * cats + DP_CAT_MAIN];
 	uint32_t best = r0;
 
@@ -193,18 +197,18 @@ side_resolve(const struct dp_gen *g, struct side *s, unsigned int dir, const str
 		if (r1 && (!r0 || r1 < r0) && ft) {
 			struct dp_flow_key k;
 			flow_key_of(&k, mac, !dir, p, true);
-			if (dp_flow_lookup(ft, &k, p->key.k4.tcp_flags, now))
+			if (dp_flow_lookup(ft, &k, p->key.k4.tcp_icmp, now))
 				best = r1;
 		}
 	}
 	if (!best)
 		return side_done(s, MG_DENY, MG_R_DEFAULT_DENY, s->policy, MGI_NO_POLICY);
-	uint32_t ace = best - 1;
+	uint32_t ace = s->ctx < 2 ? g->base_ace[best - 1] : best - 1;
 	const struct dp_ace_info *ai = &g->ace[ace];
 	if (!(ai->flags & DP_ACE_ACCEPT))
 		return side_done(s, MG_DENY, MG_R_ACE_DROP, s->policy, ace);
 	if ((ai->flags & (DP_ACE_DIR_INIT | DP_ACE_REVERSE)) == DP_ACE_DIR_INIT &&
-	    (p->key.k4.tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN)
+	    (p->key.k4.tcp_icmp & (TCP_SYN | TCP_ACK)) == TCP_SYN)
 		*opens = true;
 	side_done(s, MG_ALLOW, MG_R_ACE_ACCEPT, s->policy, ace);
 }
@@ -314,7 +318,7 @@ dp_classify_burst_cached(const struct dp_gen *g, const struct dp_devs *devs,
 	uint32_t nu = 0;
 	struct side sides[DP_BURST_MAX][2];
 	struct keys k;
-	uint32_t r[2][2 * DP_BURST_MAX * RTE_ACL_RESULTS_MULTIPLIER];
+	uint32_t r[4][2 * DP_BURST_MAX * RTE_ACL_RESULTS_MULTIPLIER];
 	size_t stride = RTE_ALIGN_CEIL((size_t)g->img.n_aces + 1, 8);
 	uint32_t wrow = worker < g->n_workers ? worker : 0;
 	uint64_t *hits = g->rule_hits + stride * wrow;
@@ -324,7 +328,7 @@ dp_classify_burst_cached(const struct dp_gen *g, const struct dp_devs *devs,
 
 	if (!n)
 		return;
-	k.n[0] = k.n[1] = 0;
+	k.n[0] = k.n[1] = k.n[2] = k.n[3] = 0;
 	k.n_extra = 0;
 
 	/* 1. the burst's distinct MACs (source, destination of each frame), looked up at once */
@@ -369,8 +373,9 @@ dp_classify_burst_cached(const struct dp_gen *g, const struct dp_devs *devs,
 		}
 	}
 
-	/* 3. one rte_acl call per family for the whole burst */
-	for (unsigned int f = 0; f < 2; f++)
+	/* 3. one rte_acl call per family for the whole burst (base), and one per family on the
+	 * overlay when some frame's policy is there */
+	for (unsigned int f = 0; f < 4; f++)
 		if (k.n[f])
 			rte_acl_classify(g->acl[f], k.d[f], r[f], k.n[f], g->categories[f]);
 
@@ -389,7 +394,7 @@ dp_classify_burst_cached(const struct dp_gen *g, const struct dp_devs *devs,
 			if (s->state == SIDE_NONE)
 				continue;
 			if (s->state == SIDE_ACL) {
-				unsigned int f = s->family_idx;
+				unsigned int f = s->ctx;
 				side_resolve(g, s, side, x, dp_pkt_mac(x, side), r[f],
 					     g->categories[f], ft, now, &opens[side]);
 			}

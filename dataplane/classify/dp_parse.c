@@ -34,14 +34,12 @@ rd_mac(const uint8_t *b)
 	return v & rte_cpu_to_le_64(0x0000ffffffffffffull);
 }
 
-/* key.meta .. icmp_code as one 32-bit store (byte order of the struct) */
+/* key.meta and key.tcp_icmp (the same offsets in both key layouts) */
 static inline void
-set_meta(struct dp_pkt *x, uint8_t meta, uint8_t b5, uint8_t b6, uint8_t b7)
+set_meta(struct dp_pkt *x, uint8_t meta, uint8_t tcp_icmp)
 {
 	x->key.k4.meta = meta;
-	x->key.k4.tcp_flags = b5;
-	x->key.k4.icmp_type = b6;
-	x->key.k4.icmp_code = b7;
+	x->key.k4.tcp_icmp = tcp_icmp;
 }
 
 /*
@@ -59,7 +57,7 @@ parse_l4(struct dp_pkt *x, uint8_t proto, int frag, const uint8_t *b, size_t n, 
 		if (doff < 20 || doff > n)
 			return 1;
 		memcpy(ports, b, 4);
-		set_meta(x, DP_META_L4 | DP_META_PORTS | DP_META_TCP, b[13], 0, 0);
+		set_meta(x, DP_META_L4 | DP_META_PORTS | DP_META_TCP, b[13]);
 		return 0;
 	}
 	case 17:
@@ -68,28 +66,29 @@ parse_l4(struct dp_pkt *x, uint8_t proto, int frag, const uint8_t *b, size_t n, 
 		if (!frag && (rd16(b + 4) < 8 || rd16(b + 4) > n))
 			return 1;
 		memcpy(ports, b, 4);
-		set_meta(x, DP_META_L4 | DP_META_PORTS, 0, 0, 0);
+		set_meta(x, DP_META_L4 | DP_META_PORTS, 0);
 		return 0;
 	case 132:
 	case 33:
 		if (n < 12)
 			return 1;
 		memcpy(ports, b, 4);
-		set_meta(x, DP_META_L4 | DP_META_PORTS, 0, 0, 0);
+		set_meta(x, DP_META_L4 | DP_META_PORTS, 0);
 		return 0;
 	case 1:
 	case 58:
 		/* ICMP is protocol 1 only over IPv4, ICMPv6 is 58 only over IPv6 */
 		if ((proto == 1) != (x->family == MGI_FAMILY_IPV4)) {
-			set_meta(x, DP_META_L4, 0, 0, 0);
+			set_meta(x, DP_META_L4, 0);
 			return 0;
 		}
 		if (n < 4)
 			return 1;
-		set_meta(x, DP_META_L4 | DP_META_ICMP, 0, b[0], b[1]);
+		set_meta(x, DP_META_L4 | DP_META_ICMP, b[0]);
+		ports[1] = b[1]; /* the code, as the source port's low byte (ports are 0) */
 		return 0;
 	default:
-		set_meta(x, DP_META_L4, 0, 0, 0);
+		set_meta(x, DP_META_L4, 0);
 		return 0;
 	}
 }
@@ -110,7 +109,7 @@ parse_ipv4(struct dp_pkt *x, const uint8_t *b, size_t n)
 	memcpy(&k->src, b + 12, 8); /* src and dst */
 	uint16_t frag = rd16(b + 6);
 	if (frag & 0x1fff) { /* non-first fragment: no L4 header */
-		set_meta(x, 0, 0, 0, 0);
+		set_meta(x, 0, 0);
 		return 0;
 	}
 	return parse_l4(x, k->proto, (frag & 0x2000) != 0, b + ihl, tot - ihl,
@@ -145,7 +144,7 @@ parse_ipv6(struct dp_pkt *x, const uint8_t *b, size_t n)
 			rn -= 8;
 			if (off) { /* non-first fragment: no L4 header */
 				k->proto = nh;
-				set_meta(x, 0, 0, 0, 0);
+				set_meta(x, 0, 0);
 				return 0;
 			}
 			continue;
@@ -170,7 +169,7 @@ dp_parse(struct dp_pkt *x, const uint8_t *f, uint32_t len)
 	x->family = MGI_FAMILY_ETH;
 	x->malformed = 0;
 	x->key.k4.proto = 0;
-	set_meta(x, 0, 0, 0, 0);
+	set_meta(x, 0, 0);
 	x->key.k4.sport = 0;
 	x->key.k4.dport = 0;
 	x->key.k6.sport = 0;

@@ -13,8 +13,9 @@
  *   key.meta    DP_META_L4 (an L4 header: not a non-first fragment), DP_META_PORTS (TCP, UDP,
  *               SCTP, DCCP with L4), DP_META_TCP, DP_META_ICMP (ICMP over IPv4 / ICMPv6 over
  *               IPv6 with L4);
- *   key.tcp_flags, icmp_type, icmp_code: 0 unless the meta bit says they are valid;
- *   addresses and ports in network byte order (ports 0 without DP_META_PORTS).
+ *   key.tcp_icmp: the TCP flags with DP_META_TCP, the ICMP type with DP_META_ICMP, else 0;
+ *   addresses and ports in network byte order; without DP_META_PORTS the ports are 0, except
+ *   that with DP_META_ICMP the source port holds the ICMP code (dp_pkt_icmp_code()).
  * The key's pdir is left to the classifier. Non-IP frames have proto and meta 0. A malformed
  * frame's other fields are unspecified (every bound device denies it before they matter).
  */
@@ -81,6 +82,19 @@ static inline uint16_t
 dp_pkt_dport(const struct dp_pkt *x)
 {
 	return rte_be_to_cpu_16(x->family == MGI_FAMILY_IPV4 ? x->key.k4.dport : x->key.k6.dport);
+}
+
+/* ICMP type and code (valid with DP_META_ICMP; the key layouts share these offsets) */
+static inline uint8_t
+dp_pkt_icmp_type(const struct dp_pkt *x)
+{
+	return x->key.k4.tcp_icmp;
+}
+
+static inline uint8_t
+dp_pkt_icmp_code(const struct dp_pkt *x)
+{
+	return (uint8_t)dp_pkt_sport(x);
 }
 
 static inline const uint8_t *

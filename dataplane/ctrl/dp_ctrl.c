@@ -68,7 +68,14 @@ static struct {
 	bool bindings_dirty;
 	uint64_t dirty_tsc;
 	pthread_mutex_t lock;
+	/* the base rebuild thread (struct rebuild) and when the image last changed */
+	struct rebuild *rb;
+	uint64_t load_tsc;
 } C = {.lfd = -1, .lock = PTHREAD_MUTEX_INITIALIZER};
+
+struct dp_ctrl_gen_stats dp_ctrl_gen_stats;
+struct dp_overlay_limits dp_overlay_limits = {
+	.max_policies = 32, .max_rules = 2000, .sync_rules = 8000, .stable_ms = 2000};
 
 void
 dp_ctrl_lock(void)
@@ -235,11 +242,17 @@ apply_bindings(struct dp_devs *devs, const struct dp_gen *g, const uint8_t *p, u
 
 /* ---- generations ------------------------------------------------------------------------ */
 
+/* keep_hits: ng is the same image as the current generation and takes over its rule counters
+ * (a worker uses one generation per burst and writes only its own row) */
 static void
-publish(struct dp_gen *ng)
+publish(struct dp_gen *ng, bool keep_hits)
 {
 	struct dp_gen *old = dp.gen;
 
+	if (keep_hits && old) {
+		rte_free(ng->rule_hits);
+		ng->rule_hits = old->rule_hits;
+	}
 	__atomic_store_n(&dp.gen, ng, __ATOMIC_RELEASE);
 	/* every worker passes a quiescent point after the store: none can still see old */
 	rte_rcu_qsbr_synchronize(dp.rcu, RTE_QSBR_THRID_INVALID);
@@ -248,6 +261,8 @@ publish(struct dp_gen *ng)
 	dp_ctrl_lock();
 	struct dp_devs *od = old->devs;
 	old->devs = NULL;
+	if (keep_hits)
+		old->rule_hits = NULL;
 	dp_gen_destroy(old);
 	if (od && --od->refs == 0)
 		dp_devs_destroy(od);
@@ -287,32 +302,21 @@ dp_ctrl_load(const void *blob, size_t size, uint64_t generation, bool keep_bindi
 			 generation, cur);
 		return -ESTALE;
 	}
-	/* the image carries its generation (checksum recomputed) */
-	copy = aligned_alloc(8, RTE_ALIGN_CEIL(size, 8));
-	if (!copy)
-		return -ENOMEM;
-	memcpy(copy, blob, size);
-	h = copy;
-	h->generation = generation;
-	h->checksum = 0;
-	h->checksum = mgi_checksum(copy, size);
-	/* keep the checksum of an invalid image invalid: validate the original first */
-	{
-		struct mgi_image tmp;
-		rc = mgi_open(&tmp, blob, size, errbuf, errbuf_size);
-		if (rc < 0) {
-			free(copy);
-			dp_ctrl_stats.load_failures++;
-			return -EINVAL;
-		}
-	}
-	g = dp_gen_build(copy, size, generation, dp.pids, dp.n_workers, errbuf, errbuf_size);
+	/* The image as sent is validated once (dp_gen_update: mgi_open, checksum included) and
+	 * published; only then does the generation's copy get its generation number and a new
+	 * checksum (what is persisted and reported): the header is read by the control thread
+	 * only, so neither costs update latency. */
+	dp_ctrl_maintain(); /* a rebuilt base, when ready, is the one to diff against */
+	g = dp_gen_update(blob, size, generation, dp.pids, dp.n_workers,
+			  dp.gen ? dp.gen->base : NULL, dp_overlay_limits.sync_rules, errbuf,
+			  errbuf_size);
 	if (!g) {
 		rc = -errno;
-		free(copy);
 		dp_ctrl_stats.load_failures++;
 		return rc ? rc : -EINVAL;
 	}
+	g->img.generation = generation;
+	copy = g->blob;
 	if (keep_bindings && dp.gen && dp.gen->devs) {
 		g->devs = dp.gen->devs;
 		g->devs->refs++;
@@ -322,7 +326,6 @@ dp_ctrl_load(const void *blob, size_t size, uint64_t generation, bool keep_bindi
 			snprintf(errbuf, errbuf_size, "cannot create a device table of %u",
 				 C.max_devices);
 			dp_gen_destroy(g);
-			free(copy);
 			return -ENOMEM;
 		}
 		for (uint32_t i = 0; i < g->img.n_devices; i++) {
@@ -336,22 +339,144 @@ dp_ctrl_load(const void *blob, size_t size, uint64_t generation, bool keep_bindi
 				dp_devs_destroy(g->devs);
 				g->devs = NULL;
 				dp_gen_destroy(g);
-				free(copy);
 				return rc;
 			}
 		}
 	}
-	LOG(INFO, "generation %" PRIu64 ": %u policies, %u ACEs, %u+%u rules, built in %.1f ms",
+	LOG(INFO,
+	    "generation %" PRIu64 ": %u policies, %u ACEs, %u+%u rules (overlay: %u policies, "
+	    "%u rules), built in %.1f ms",
 	    generation, g->img.n_policies, g->img.n_aces, g->n_rules[0], g->n_rules[1],
-	    g->build_ms);
-	publish(g);
+	    g->n_overlay, g->n_overlay_rules, g->build_ms);
+	if (!dp.gen || g->base != dp.gen->base)
+		dp_ctrl_gen_stats.base_builds_sync++;
+	publish(g, false);
 	dp_ctrl_stats.loads++;
+	C.load_tsc = rte_rdtsc();
+	h = copy;
+	h->generation = generation;
+	h->checksum = 0;
+	h->checksum = mgi_checksum(copy, size);
 	if (persist) {
 		write_atomic("image.mgi", copy, size, NULL, 0);
 		persist_bindings();
 	}
-	free(copy);
 	return 0;
+}
+
+/* ---- base rebuilds --------------------------------------------------------------------- */
+
+/* A base built on its own thread from the image in force when it started; the control thread
+ * starts it, polls `done` and joins it. Nothing else is shared. */
+struct rebuild {
+	pthread_t th;
+	void *blob;
+	size_t size;
+	uint32_t *policy_pid;
+	struct dp_base *base; /* the result, NULL on failure */
+	char err[256];
+	bool done; /* atomic: release by the thread, acquire by the control thread */
+};
+
+static void *
+rebuild_main(void *arg)
+{
+	struct rebuild *r = arg;
+	r->base = dp_base_build(r->blob, r->size, r->policy_pid, r->err, sizeof(r->err));
+	__atomic_store_n(&r->done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void
+rebuild_free(struct rebuild *r)
+{
+	if (!r)
+		return;
+	free(r->blob);
+	free(r->policy_pid);
+	free(r);
+}
+
+static void
+rebuild_start(const struct dp_gen *g)
+{
+	struct rebuild *r = calloc(1, sizeof(*r));
+	if (!r)
+		return;
+	r->blob = malloc(g->size);
+	r->policy_pid = malloc(((size_t)g->img.n_policies + 1) * sizeof(*r->policy_pid));
+	if (!r->blob || !r->policy_pid) {
+		rebuild_free(r);
+		return;
+	}
+	memcpy(r->blob, g->blob, g->size);
+	r->size = g->size;
+	memcpy(r->policy_pid, g->policy_pid, (size_t)g->img.n_policies * sizeof(*r->policy_pid));
+	if (pthread_create(&r->th, NULL, rebuild_main, r) != 0) {
+		rebuild_free(r);
+		return;
+	}
+	pthread_setname_np(r->th, "mg-acl-build");
+	C.rb = r;
+	dp_ctrl_gen_stats.base_rebuilds_started++;
+}
+
+/* Joins the rebuild thread; publishes the image in force over the new base. */
+static void
+rebuild_finish(void)
+{
+	struct rebuild *r = C.rb;
+	char err[256];
+
+	pthread_join(r->th, NULL);
+	C.rb = NULL;
+	if (!r->base) {
+		LOG(ERR, "base rebuild failed: %s", r->err);
+		dp_ctrl_gen_stats.base_rebuild_failures++;
+		rebuild_free(r);
+		return;
+	}
+	dp_ctrl_gen_stats.base_rebuilds++;
+	dp_ctrl_gen_stats.last_base_build_ms = r->base->build_ms;
+	if (!dp.gen || !dp.gen->n_overlay) { /* nothing left to fold into a base */
+		dp_base_destroy(r->base);
+		rebuild_free(r);
+		return;
+	}
+	/* the image in force may be newer than the one the base was built from: its changes
+	 * since then go to the overlay */
+	struct dp_gen *g = dp_gen_update(dp.gen->blob, dp.gen->size, dp.gen->generation, dp.pids,
+					 dp.n_workers, r->base, UINT32_MAX, err, sizeof(err));
+	if (!g) {
+		LOG(ERR, "generation over the rebuilt base: %s", err);
+		dp_base_destroy(r->base);
+		rebuild_free(r);
+		return;
+	}
+	g->devs = dp.gen->devs;
+	g->devs->refs++;
+	LOG(INFO, "generation %" PRIu64 ": base rebuilt in %.1f ms, overlay %u policies",
+	    g->generation, r->base->build_ms, g->n_overlay);
+	publish(g, true);
+	rebuild_free(r);
+}
+
+void
+dp_ctrl_maintain(void)
+{
+	if (C.rb) {
+		if (__atomic_load_n(&C.rb->done, __ATOMIC_ACQUIRE))
+			rebuild_finish();
+		return;
+	}
+	const struct dp_gen *g = dp.gen;
+	if (!g || !g->n_overlay || dp.quit) /* no new build while shutting down */
+		return;
+	const struct dp_overlay_limits *l = &dp_overlay_limits;
+	bool big = g->n_overlay > l->max_policies || g->n_overlay_rules > l->max_rules;
+	bool stable = rte_rdtsc() - C.load_tsc > rte_get_tsc_hz() * l->stable_ms / 1000;
+	if (big || stable)
+		rebuild_start(g);
 }
 
 int
@@ -825,6 +950,7 @@ dp_ctrl_poll(int timeout_ms)
 		}
 	}
 	drain_punts();
+	dp_ctrl_maintain();
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		if (C.cl[i].fd >= 0 && C.cl[i].out_len > C.cl[i].out_off)
 			flush_out(&C.cl[i]);
@@ -870,6 +996,12 @@ dp_ctrl_init(const char *sock_path, const char *state_dir, uint32_t max_devices)
 void
 dp_ctrl_fini(void)
 {
+	if (C.rb) {
+		pthread_join(C.rb->th, NULL);
+		dp_base_destroy(C.rb->base);
+		rebuild_free(C.rb);
+		C.rb = NULL;
+	}
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		if (C.cl[i].fd >= 0) {
 			flush_out(&C.cl[i]);

@@ -39,6 +39,37 @@ int dp_ctrl_restore(char *errbuf, size_t errbuf_size);
 int dp_ctrl_load(const void *blob, size_t size, uint64_t generation, bool keep_bindings,
 		 bool persist, char *errbuf, size_t errbuf_size);
 
+/*
+ * Incremental generations (docs/dataplane.md "Update protocol"): a loaded image is diffed
+ * against the base of the generation in force; changed and new policies go to the overlay,
+ * built synchronously, unless it would exceed sync_rules rules (then the load builds a new
+ * base). Once the overlay holds more than max_policies policies or max_rules rules, or no image
+ * arrived for stable_ms, a new base is built on a separate thread ("mg-acl-build") and the
+ * image in force is republished over it (same generation number, rule counters kept).
+ */
+struct dp_overlay_limits {
+	uint32_t max_policies; /* 32 */
+	uint32_t max_rules;    /* 2000 */
+	uint32_t sync_rules;   /* 8000 */
+	uint32_t stable_ms;    /* 2000 */
+};
+
+/* Control thread (tests lower them to force rebuilds). */
+extern struct dp_overlay_limits dp_overlay_limits;
+
+struct dp_ctrl_gen_stats {
+	uint64_t base_builds_sync;      /* loads that built a new base on the control thread */
+	uint64_t base_rebuilds_started; /* on the rebuild thread */
+	uint64_t base_rebuilds, base_rebuild_failures;
+	double last_base_build_ms;
+};
+
+extern struct dp_ctrl_gen_stats dp_ctrl_gen_stats;
+
+/* Starts a base rebuild when due, publishes a finished one. Control thread; dp_ctrl_poll() and
+ * dp_ctrl_load() call it. */
+void dp_ctrl_maintain(void);
+
 /* One iteration of the control loop: at most timeout_ms waiting for the socket. */
 void dp_ctrl_poll(int timeout_ms);
 

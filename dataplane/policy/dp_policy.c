@@ -103,7 +103,7 @@ dp_pids_name(const struct dp_pids *p, uint32_t pid)
 
 /* ---- rte_acl field layouts ------------------------------------------------------------- */
 
-enum { F_PROTO, F_META, F_TCP, F_ITYPE, F_ICODE, F_PDIR, F_ADDR };
+enum { F_PROTO, F_META, F_TCP_ICMP, F_PDIR, F_ADDR };
 #define N_FIELDS4 (F_ADDR + 2 + 2)
 #define N_FIELDS6 (F_ADDR + 8 + 2)
 
@@ -128,9 +128,7 @@ acl_config(struct rte_acl_config *cfg, bool v6, uint32_t categories)
 	DEF(RTE_ACL_FIELD_TYPE_BITMASK, 1, in++, 0);
 	DEF(RTE_ACL_FIELD_TYPE_BITMASK, 1, in, 4);
 	DEF(RTE_ACL_FIELD_TYPE_BITMASK, 1, in, 5);
-	DEF(RTE_ACL_FIELD_TYPE_BITMASK, 1, in, 6);
-	DEF(RTE_ACL_FIELD_TYPE_BITMASK, 1, in++, 7);
-	DEF(RTE_ACL_FIELD_TYPE_BITMASK, 4, in++, 8);
+	DEF(RTE_ACL_FIELD_TYPE_BITMASK, 2, in++, 6);
 	for (unsigned int i = 0; i < 2 * n_addr; i++) {
 		DEF(RTE_ACL_FIELD_TYPE_MASK, 4, in++, off_src + 4 * i);
 	}
@@ -268,12 +266,16 @@ add_ace_rules(struct acl_build *b, const struct mgi_image *img, uint32_t ace_idx
 
 	if (!ace_ethertype_ok(a))
 		return 0;
+	if (pol * 2 + dir > UINT16_MAX)
+		return -E2BIG; /* refused earlier: at most DP_MAX_POLICIES */
 	n_src = expand_peer(img, a, true, srcs, max_peers);
 	n_dst = expand_peer(img, a, false, dsts, max_peers);
 	if (n_src > max_peers || n_dst > max_peers)
 		return -E2BIG;
 	n_sp = port_ranges(a->match, MGI_M_SPORT, MGI_M_SPORT_NEQ, a->sport_lo, a->sport_hi, sp);
 	n_dp = port_ranges(a->match, MGI_M_DPORT, MGI_M_DPORT_NEQ, a->dport_lo, a->dport_hi, dp);
+	if (a->match & MGI_M_ICMP_CODE) /* the code travels in the source port (no SPORT here) */
+		sp[0] = (struct range){a->icmp_code, a->icmp_code};
 
 	for (uint32_t i = 0; i < n_src; i++)
 		for (uint32_t j = 0; j < n_dst; j++)
@@ -295,21 +297,17 @@ add_ace_rules(struct acl_build *b, const struct mgi_image *img, uint32_t ace_idx
 					}
 					f[F_META].value.u8 = meta;
 					f[F_META].mask_range.u8 = meta;
+					/* TCP_FLAGS needs TCP, ICMP_TYPE ICMP: never both */
 					if (a->match & MGI_M_TCP_FLAGS) {
-						f[F_TCP].value.u8 =
+						f[F_TCP_ICMP].value.u8 =
 							a->tcp_flags_value & a->tcp_flags_mask;
-						f[F_TCP].mask_range.u8 = a->tcp_flags_mask;
+						f[F_TCP_ICMP].mask_range.u8 = a->tcp_flags_mask;
+					} else if (a->match & MGI_M_ICMP_TYPE) {
+						f[F_TCP_ICMP].value.u8 = a->icmp_type;
+						f[F_TCP_ICMP].mask_range.u8 = 0xff;
 					}
-					if (a->match & MGI_M_ICMP_TYPE) {
-						f[F_ITYPE].value.u8 = a->icmp_type;
-						f[F_ITYPE].mask_range.u8 = 0xff;
-					}
-					if (a->match & MGI_M_ICMP_CODE) {
-						f[F_ICODE].value.u8 = a->icmp_code;
-						f[F_ICODE].mask_range.u8 = 0xff;
-					}
-					f[F_PDIR].value.u32 = pol * 2 + dir;
-					f[F_PDIR].mask_range.u32 = UINT32_MAX;
+					f[F_PDIR].value.u16 = (uint16_t)(pol * 2 + dir);
+					f[F_PDIR].mask_range.u16 = UINT16_MAX;
 					set_addr_fields(&f[F_ADDR], &srcs[i], v6);
 					set_addr_fields(&f[F_ADDR + words], &dsts[j], v6);
 					f[F_ADDR + 2 * words].value.u16 = sp[k].lo;
@@ -320,13 +318,50 @@ add_ace_rules(struct acl_build *b, const struct mgi_image *img, uint32_t ace_idx
 	return 0;
 }
 
-static uint64_t acl_name_seq;
+static uint64_t acl_name_seq; /* atomic: bases are built on other threads */
 
-/* Builds the context of one family; *out NULL when there is no rule. */
-static int
-build_family(struct dp_gen *g, bool v6, char *errbuf, size_t errbuf_size)
+static bool
+ace_reverse(const struct mgi_ace *a, uint32_t dir)
 {
-	const struct mgi_image *img = &g->img;
+	return (a->match & MGI_M_DIR_INIT) && a->dir_init != dir;
+}
+
+static uint64_t
+ace_rule_count(const struct mgi_image *img, const struct mgi_ace *a)
+{
+	struct range r[2];
+	if (!ace_ethertype_ok(a))
+		return 0;
+	return (uint64_t)expand_peer(img, a, true, NULL, 0) * expand_peer(img, a, false, NULL, 0) *
+	       port_ranges(a->match, MGI_M_SPORT, MGI_M_SPORT_NEQ, a->sport_lo, a->sport_hi, r) *
+	       port_ranges(a->match, MGI_M_DPORT, MGI_M_DPORT_NEQ, a->dport_lo, a->dport_hi, r);
+}
+
+/* Rules of policy p in one family (v6) or both (v6 < 0). */
+static uint64_t
+policy_rule_count(const struct mgi_image *img, uint32_t p, int v6)
+{
+	const struct mgi_policy *pol = &img->policies[p];
+	uint64_t n = 0;
+	for (uint32_t k = 0; k < pol->n_from + pol->n_to; k++) {
+		const struct mgi_ace *a = &img->aces[pol->first_ace + k];
+		if (a->family == MGI_FAMILY_ETH ||
+		    (v6 >= 0 && a->family != (v6 ? MGI_FAMILY_IPV6 : MGI_FAMILY_IPV4)))
+			continue;
+		n += ace_rule_count(img, a);
+	}
+	return n;
+}
+
+/*
+ * Builds the context of one family over the policies of img selected by `include` (NULL: all):
+ * keys carry the image's policy index, results its global ACE index + 1. acl->ctx[v6] stays
+ * NULL when there is no rule. tag names the context ('b' base, 'o' overlay).
+ */
+static int
+build_family(struct dp_acl *acl, const struct mgi_image *img, const uint8_t *include, bool v6,
+	     char tag, char *errbuf, size_t errbuf_size)
+{
 	uint8_t family = v6 ? MGI_FAMILY_IPV6 : MGI_FAMILY_IPV4;
 	uint32_t max_peers = img->n_prefixes + 1;
 	struct acl_build b = {0};
@@ -338,21 +373,22 @@ build_family(struct dp_gen *g, bool v6, char *errbuf, size_t errbuf_size)
 
 	b.rule_size = v6 ? sizeof(struct dp_rule6) : sizeof(struct dp_rule4);
 	/* Count first so the staging area and the context are sized exactly. */
-	for (uint32_t i = 0; i < img->n_aces; i++) {
-		const struct mgi_ace *a = &img->aces[i];
-		struct range r[2];
-		if (a->family != family || !ace_ethertype_ok(a))
+	for (uint32_t p = 0; p < img->n_policies; p++) {
+		const struct mgi_policy *pol = &img->policies[p];
+		if (include && !include[p])
 			continue;
-		if (g->ace[i].flags & DP_ACE_REVERSE)
-			reverse = true;
-		total += (uint64_t)expand_peer(img, a, true, NULL, 0) *
-			 expand_peer(img, a, false, NULL, 0) *
-			 port_ranges(a->match, MGI_M_SPORT, MGI_M_SPORT_NEQ, a->sport_lo,
-				     a->sport_hi, r) *
-			 port_ranges(a->match, MGI_M_DPORT, MGI_M_DPORT_NEQ, a->dport_lo,
-				     a->dport_hi, r);
+		for (uint32_t k = 0; k < pol->n_from + pol->n_to; k++) {
+			const struct mgi_ace *a = &img->aces[pol->first_ace + k];
+			if (a->family != family)
+				continue;
+			uint64_t n = ace_rule_count(img, a);
+			if (n &&
+			    ace_reverse(a, k < pol->n_from ? MG_DIR_FROM_DEVICE : MG_DIR_TO_DEVICE))
+				reverse = true;
+			total += n;
+		}
 	}
-	g->categories[v6] = reverse ? RTE_ACL_RESULTS_MULTIPLIER : 1;
+	acl->categories[v6] = reverse ? RTE_ACL_RESULTS_MULTIPLIER : 1;
 	if (total == 0)
 		return 0;
 	if (total > (1u << 24)) {
@@ -371,6 +407,8 @@ build_family(struct dp_gen *g, bool v6, char *errbuf, size_t errbuf_size)
 	}
 	for (uint32_t p = 0; p < img->n_policies; p++) {
 		const struct mgi_policy *pol = &img->policies[p];
+		if (include && !include[p])
+			continue;
 		for (uint32_t k = 0; k < pol->n_from + pol->n_to; k++) {
 			uint32_t i = pol->first_ace + k;
 			uint32_t dir = k < pol->n_from ? MG_DIR_FROM_DEVICE : MG_DIR_TO_DEVICE;
@@ -378,8 +416,8 @@ build_family(struct dp_gen *g, bool v6, char *errbuf, size_t errbuf_size)
 			if (img->aces[i].family != family)
 				continue;
 			rc = add_ace_rules(&b, img, i, p, dir, pos,
-					   g->ace[i].flags & DP_ACE_REVERSE ? DP_CAT_REVERSE
-									    : DP_CAT_MAIN,
+					   ace_reverse(&img->aces[i], dir) ? DP_CAT_REVERSE
+									   : DP_CAT_MAIN,
 					   srcs, dsts, max_peers);
 			if (rc < 0) {
 				snprintf(errbuf, errbuf_size, "ace %u: rule expansion overflow", i);
@@ -389,7 +427,8 @@ build_family(struct dp_gen *g, bool v6, char *errbuf, size_t errbuf_size)
 	}
 
 	char name[RTE_ACL_NAMESIZE];
-	snprintf(name, sizeof(name), "mg%d_%" PRIu64, v6 ? 6 : 4, ++acl_name_seq);
+	snprintf(name, sizeof(name), "mg%d%c_%" PRIu64, v6 ? 6 : 4, tag,
+		 __atomic_add_fetch(&acl_name_seq, 1, __ATOMIC_RELAXED));
 	struct rte_acl_param prm = {
 		.name = name,
 		.socket_id = SOCKET_ID_ANY,
@@ -407,14 +446,14 @@ build_family(struct dp_gen *g, bool v6, char *errbuf, size_t errbuf_size)
 		snprintf(errbuf, errbuf_size, "rte_acl_add_rules: %s", strerror(-rc));
 		goto out_free_ctx;
 	}
-	acl_config(&cfg, v6, g->categories[v6]);
+	acl_config(&cfg, v6, acl->categories[v6]);
 	rc = rte_acl_build(b.ctx, &cfg);
 	if (rc < 0) {
 		snprintf(errbuf, errbuf_size, "rte_acl_build (%u rules): %s", b.n, strerror(-rc));
 		goto out_free_ctx;
 	}
-	g->acl[v6] = b.ctx;
-	g->n_rules[v6] = b.n;
+	acl->ctx[v6] = b.ctx;
+	acl->n_rules[v6] = b.n;
 	b.ctx = NULL;
 out_free_ctx:
 	rte_acl_free(b.ctx);
@@ -425,6 +464,24 @@ out_free:
 	return rc;
 }
 
+static int
+build_acl(struct dp_acl *acl, const struct mgi_image *img, const uint8_t *include, char tag,
+	  char *errbuf, size_t errbuf_size)
+{
+	int rc = build_family(acl, img, include, false, tag, errbuf, errbuf_size);
+	if (rc == 0)
+		rc = build_family(acl, img, include, true, tag, errbuf, errbuf_size);
+	return rc;
+}
+
+static void
+free_acl(struct dp_acl *acl)
+{
+	rte_acl_free(acl->ctx[0]);
+	rte_acl_free(acl->ctx[1]);
+	acl->ctx[0] = acl->ctx[1] = NULL;
+}
+
 static bool
 ace_refers_dnsname(const struct mgi_image *img, const struct mgi_ace *a)
 {
@@ -432,62 +489,188 @@ ace_refers_dnsname(const struct mgi_image *img, const struct mgi_ace *a)
 	       (a->dst_kind == MGI_PEER_SET && img->sets[a->dst_set].kind == MGI_SET_DNSNAME);
 }
 
-struct dp_gen *
-dp_gen_build(const void *blob, size_t size, uint64_t generation, struct dp_pids *pids,
-	     uint32_t n_workers, char *errbuf, size_t errbuf_size)
+/* ---- policy comparison ------------------------------------------------------------------ */
+
+/* An ACE without what does not reach its rules: names and set indexes (the sets' members are
+ * compared instead). */
+static void
+ace_norm(struct mgi_ace *out, const struct mgi_ace *a)
 {
-	struct timespec t0, t1;
-	struct dp_gen *g;
+	*out = *a;
+	out->acl_name = out->ace_name = 0;
+	out->src_set = out->dst_set = 0;
+}
+
+/* Two CRC-32C lanes with different seeds (the CPU's crc32 instruction): a fingerprint, not a
+ * proof; equal fingerprints are confirmed by policy_equal(). */
+static uint32_t
+crc_buf(const uint8_t *p, size_t len, uint32_t c)
+{
+	for (; len >= 8; len -= 8, p += 8) {
+		uint64_t w;
+		memcpy(&w, p, 8); /* rte_hash_crc() would load unaligned words */
+		c = rte_hash_crc_8byte(w, c);
+	}
+	for (; len; len--)
+		c = rte_hash_crc_1byte(*p++, c);
+	return c;
+}
+
+static uint64_t
+fp64(uint64_t h, const void *data, size_t len)
+{
+	uint32_t lo = crc_buf(data, len, (uint32_t)h);
+	uint32_t hi = crc_buf(data, len, (uint32_t)(h >> 32) ^ 0x9e3779b9u);
+	return (uint64_t)hi << 32 | lo;
+}
+
+static uint64_t
+set_hash(uint64_t h, const struct mgi_image *img, uint32_t set)
+{
+	const struct mgi_set *s = &img->sets[set];
+	h = fp64(h, &s->kind, sizeof(s->kind));
+	h = fp64(h, &s->n, sizeof(s->n));
+	return fp64(h, &img->prefixes[s->first], (size_t)s->n * sizeof(struct mgi_prefix));
+}
+
+uint64_t
+dp_policy_hash(const struct mgi_image *img, uint32_t p)
+{
+	const struct mgi_policy *pol = &img->policies[p];
+	uint64_t h = 0xcbf29ce484222325ull;
+	h = fp64(h, &pol->n_from, sizeof(pol->n_from));
+	h = fp64(h, &pol->n_to, sizeof(pol->n_to));
+	for (uint32_t k = 0; k < pol->n_from + pol->n_to; k++) {
+		const struct mgi_ace *a = &img->aces[pol->first_ace + k];
+		struct mgi_ace n;
+		ace_norm(&n, a);
+		h = fp64(h, &n, sizeof(n));
+		if (a->src_kind == MGI_PEER_SET)
+			h = set_hash(h, img, a->src_set);
+		if (a->dst_kind == MGI_PEER_SET)
+			h = set_hash(h, img, a->dst_set);
+	}
+	return h;
+}
+
+static bool
+set_equal(const struct mgi_image *x, uint32_t sx, const struct mgi_image *y, uint32_t sy)
+{
+	const struct mgi_set *a = &x->sets[sx], *b = &y->sets[sy];
+	return a->kind == b->kind && a->n == b->n &&
+	       !memcmp(&x->prefixes[a->first], &y->prefixes[b->first],
+		       (size_t)a->n * sizeof(struct mgi_prefix));
+}
+
+/* Policy px of x and py of y have the same rules (exact comparison, after equal hashes). */
+static bool
+policy_equal(const struct mgi_image *x, uint32_t px, const struct mgi_image *y, uint32_t py)
+{
+	const struct mgi_policy *a = &x->policies[px], *b = &y->policies[py];
+	if (a->n_from != b->n_from || a->n_to != b->n_to)
+		return false;
+	for (uint32_t k = 0; k < a->n_from + a->n_to; k++) {
+		const struct mgi_ace *ea = &x->aces[a->first_ace + k];
+		const struct mgi_ace *eb = &y->aces[b->first_ace + k];
+		struct mgi_ace na, nb;
+		ace_norm(&na, ea);
+		ace_norm(&nb, eb);
+		if (memcmp(&na, &nb, sizeof(na)))
+			return false;
+		if (ea->src_kind == MGI_PEER_SET && !set_equal(x, ea->src_set, y, eb->src_set))
+			return false;
+		if (ea->dst_kind == MGI_PEER_SET && !set_equal(x, ea->dst_set, y, eb->dst_set))
+			return false;
+	}
+	return true;
+}
+
+/* ---- bases ------------------------------------------------------------------------------- */
+
+static double
+ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+struct dp_base *
+dp_base_build(const void *blob, size_t size, const uint32_t *policy_pid, char *errbuf,
+	      size_t errbuf_size)
+{
+	struct timespec t0;
+	struct dp_base *b;
 	int rc = -ENOMEM;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	g = calloc(1, sizeof(*g));
-	if (!g)
+	b = calloc(1, sizeof(*b));
+	if (!b)
 		goto out_err;
-	g->generation = generation;
-	g->n_workers = n_workers ? n_workers : 1;
-	g->blob = aligned_alloc(8, RTE_ALIGN_CEIL(size ? size : 8, 8));
-	if (!g->blob)
+	b->blob = aligned_alloc(8, RTE_ALIGN_CEIL(size ? size : 8, 8));
+	if (!b->blob)
 		goto out_err;
-	memcpy(g->blob, blob, size);
-	g->size = size;
-	rc = mgi_open(&g->img, g->blob, size, errbuf, errbuf_size);
+	memcpy(b->blob, blob, size);
+	rc = mgi_open(&b->img, b->blob, size, errbuf, errbuf_size);
 	if (rc < 0) {
 		rc = -EINVAL;
 		goto out_err;
 	}
-	const struct mgi_image *img = &g->img;
+	if (b->img.n_policies > DP_MAX_POLICIES) {
+		snprintf(errbuf, errbuf_size, "%u policies: at most %u", b->img.n_policies,
+			 DP_MAX_POLICIES);
+		rc = -E2BIG;
+		goto out_err;
+	}
 	rc = -ENOMEM;
-	g->ace = calloc(img->n_aces + 1, sizeof(*g->ace));
-	g->pol = calloc(img->n_policies + 1, sizeof(*g->pol));
-	g->eth_aces = calloc(img->n_aces + 1, sizeof(*g->eth_aces));
-	g->policy_pid = calloc(img->n_policies + 1, sizeof(*g->policy_pid));
-	if (!g->ace || !g->pol || !g->eth_aces || !g->policy_pid) {
+	const struct mgi_image *img = &b->img;
+	b->pol_hash = calloc(img->n_policies + 1, sizeof(*b->pol_hash));
+	for (uint32_t p = 0; p < img->n_policies; p++)
+		b->n_pids = RTE_MAX(b->n_pids, policy_pid[p] + 1);
+	b->pid_pol = malloc(((size_t)b->n_pids + 1) * sizeof(*b->pid_pol));
+	if (!b->pol_hash || !b->pid_pol) {
 		snprintf(errbuf, errbuf_size, "out of memory");
 		goto out_err;
 	}
+	for (uint32_t i = 0; i <= b->n_pids; i++)
+		b->pid_pol[i] = MGI_NO_POLICY;
 	for (uint32_t p = 0; p < img->n_policies; p++) {
-		g->policy_pid[p] = dp_pids_intern(pids, mgi_str(img, img->policies[p].name));
-		if (g->policy_pid[p] == DP_NO_PID) {
-			snprintf(errbuf, errbuf_size, "policy %u: policy id table full", p);
-			rc = -E2BIG;
-			goto out_err;
-		}
+		b->pid_pol[policy_pid[p]] = p;
+		b->pol_hash[p] = dp_policy_hash(img, p);
 	}
-	/* n_pid_map covers every pid interned so far; pids of policies absent from this image
-	 * map to MGI_NO_POLICY. */
-	g->n_pid_map = 0;
-	for (uint32_t p = 0; p < img->n_policies; p++)
-		g->n_pid_map = RTE_MAX(g->n_pid_map, g->policy_pid[p] + 1);
-	g->pid_map = malloc((g->n_pid_map + 1) * sizeof(*g->pid_map));
-	if (!g->pid_map)
+	rc = build_acl(&b->acl, img, NULL, 'b', errbuf, errbuf_size);
+	if (rc < 0)
 		goto out_err;
-	for (uint32_t i = 0; i <= g->n_pid_map; i++)
-		g->pid_map[i] = MGI_NO_POLICY;
-	for (uint32_t p = 0; p < img->n_policies; p++)
-		g->pid_map[g->policy_pid[p]] = p;
+	b->build_ms = ms_since(&t0);
+	return b;
 
+out_err:
+	dp_base_destroy(b);
+	errno = -rc;
+	return NULL;
+}
+
+void
+dp_base_destroy(struct dp_base *b)
+{
+	if (!b)
+		return;
+	free_acl(&b->acl);
+	free(b->pid_pol);
+	free(b->pol_hash);
+	free(b->blob);
+	free(b);
+}
+
+/* ---- generations ------------------------------------------------------------------------ */
+
+/* Side tables of the image: per-ACE facts, Ethernet ACE lists, dnsname flags, resolvers. */
+static void
+fill_tables(struct dp_gen *g)
+{
+	const struct mgi_image *img = &g->img;
 	uint32_t n_eth = 0;
+
 	for (uint32_t p = 0; p < img->n_policies; p++) {
 		const struct mgi_policy *pol = &img->policies[p];
 		for (uint32_t dir = 0; dir < 2; dir++) {
@@ -522,6 +705,107 @@ dp_gen_build(const void *blob, size_t size, uint64_t generation, struct dp_pids 
 		g->resolvers = &img->prefixes[s->first];
 		g->n_resolvers = s->n;
 	}
+}
+
+/* Which policies of g's image the base holds with equal rules: pol[].overlay, acl_pol and
+ * base_ace. Returns the number of overlay rules. */
+static uint64_t
+diff_base(struct dp_gen *g, const struct dp_base *base, uint8_t *include)
+{
+	const struct mgi_image *img = &g->img;
+	uint64_t n_ov = 0;
+
+	for (uint32_t i = 0; i < base->img.n_aces; i++)
+		g->base_ace[i] = MGI_NO_POLICY;
+	g->n_overlay = 0;
+	for (uint32_t p = 0; p < img->n_policies; p++) {
+		uint32_t pid = g->policy_pid[p];
+		uint32_t bp = pid < base->n_pids ? base->pid_pol[pid] : MGI_NO_POLICY;
+		if (bp != MGI_NO_POLICY && base->pol_hash[bp] == dp_policy_hash(img, p) &&
+		    policy_equal(img, p, &base->img, bp)) {
+			const struct mgi_policy *np = &img->policies[p];
+			const struct mgi_policy *op = &base->img.policies[bp];
+			for (uint32_t k = 0; k < np->n_from + np->n_to; k++)
+				g->base_ace[op->first_ace + k] = np->first_ace + k;
+			g->pol[p].overlay = 0;
+			g->pol[p].acl_pol = bp;
+			include[p] = 0;
+			continue;
+		}
+		g->pol[p].overlay = 1;
+		g->pol[p].acl_pol = p;
+		include[p] = 1;
+		g->n_overlay++;
+		n_ov += policy_rule_count(img, p, -1);
+	}
+	return n_ov;
+}
+
+struct dp_gen *
+dp_gen_update(const void *blob, size_t size, uint64_t generation, struct dp_pids *pids,
+	      uint32_t n_workers, struct dp_base *base, uint32_t max_overlay_rules, char *errbuf,
+	      size_t errbuf_size)
+{
+	struct timespec t0, c0, c1;
+	struct dp_gen *g;
+	uint8_t *include = NULL;
+	int rc = -ENOMEM;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		goto out_err;
+	g->generation = generation;
+	g->n_workers = n_workers ? n_workers : 1;
+	g->blob = aligned_alloc(8, RTE_ALIGN_CEIL(size ? size : 8, 8));
+	if (!g->blob)
+		goto out_err;
+	memcpy(g->blob, blob, size);
+	g->size = size;
+	rc = mgi_open(&g->img, g->blob, size, errbuf, errbuf_size);
+	if (rc < 0) {
+		rc = -EINVAL;
+		goto out_err;
+	}
+	const struct mgi_image *img = &g->img;
+	g->open_ms = ms_since(&t0);
+	if (img->n_policies > DP_MAX_POLICIES) { /* the key's policy/direction field */
+		snprintf(errbuf, errbuf_size, "%u policies: at most %u", img->n_policies,
+			 DP_MAX_POLICIES);
+		rc = -E2BIG;
+		goto out_err;
+	}
+	rc = -ENOMEM;
+	g->ace = calloc(img->n_aces + 1, sizeof(*g->ace));
+	g->pol = calloc(img->n_policies + 1, sizeof(*g->pol));
+	g->eth_aces = calloc(img->n_aces + 1, sizeof(*g->eth_aces));
+	g->policy_pid = calloc(img->n_policies + 1, sizeof(*g->policy_pid));
+	include = calloc(img->n_policies + 1, 1);
+	if (!g->ace || !g->pol || !g->eth_aces || !g->policy_pid || !include) {
+		snprintf(errbuf, errbuf_size, "out of memory");
+		goto out_err;
+	}
+	for (uint32_t p = 0; p < img->n_policies; p++) {
+		g->policy_pid[p] = dp_pids_intern(pids, mgi_str(img, img->policies[p].name));
+		if (g->policy_pid[p] == DP_NO_PID) {
+			snprintf(errbuf, errbuf_size, "policy %u: policy id table full", p);
+			rc = -E2BIG;
+			goto out_err;
+		}
+	}
+	/* n_pid_map covers every pid of this image; other pids map to MGI_NO_POLICY. */
+	g->n_pid_map = 0;
+	for (uint32_t p = 0; p < img->n_policies; p++)
+		g->n_pid_map = RTE_MAX(g->n_pid_map, g->policy_pid[p] + 1);
+	g->pid_map = malloc((g->n_pid_map + 1) * sizeof(*g->pid_map));
+	if (!g->pid_map)
+		goto out_err;
+	for (uint32_t i = 0; i <= g->n_pid_map; i++)
+		g->pid_map[i] = MGI_NO_POLICY;
+	for (uint32_t p = 0; p < img->n_policies; p++)
+		g->pid_map[g->policy_pid[p]] = p;
+	fill_tables(g);
 	size_t stride = RTE_ALIGN_CEIL((size_t)img->n_aces + 1, 8);
 	g->rule_hits = rte_zmalloc("mg_rule_hits", stride * g->n_workers * sizeof(uint64_t),
 				   RTE_CACHE_LINE_SIZE);
@@ -529,20 +813,67 @@ dp_gen_build(const void *blob, size_t size, uint64_t generation, struct dp_pids 
 		snprintf(errbuf, errbuf_size, "out of memory for rule counters");
 		goto out_err;
 	}
-	rc = build_family(g, false, errbuf, errbuf_size);
-	if (rc == 0)
-		rc = build_family(g, true, errbuf, errbuf_size);
-	if (rc < 0)
-		goto out_err;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	g->build_ms =
-		(double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+
+	/* the base: the one given when the overlay stays small, else a new one */
+	if (base) {
+		g->base_ace = malloc(((size_t)base->img.n_aces + 1) * sizeof(*g->base_ace));
+		if (!g->base_ace)
+			goto out_err;
+		if (diff_base(g, base, include) > max_overlay_rules) {
+			free(g->base_ace);
+			g->base_ace = NULL;
+			base = NULL;
+		}
+	}
+	if (!base) {
+		base = dp_base_build(g->blob, size, g->policy_pid, errbuf, errbuf_size);
+		if (!base) {
+			rc = -errno;
+			goto out_err;
+		}
+		g->base_ace = malloc(((size_t)img->n_aces + 1) * sizeof(*g->base_ace));
+		if (!g->base_ace) {
+			dp_base_destroy(base);
+			goto out_err;
+		}
+		diff_base(g, base, include); /* every policy in the base */
+	}
+	g->base = base;
+	base->refs++;
+	g->diff_ms = ms_since(&t0) - g->open_ms;
+	if (g->n_overlay) {
+		rc = build_acl(&g->ov, img, include, 'o', errbuf, errbuf_size);
+		if (rc < 0)
+			goto out_err;
+	}
+	for (unsigned int f = 0; f < 2; f++) {
+		g->acl[f] = base->acl.ctx[f];
+		g->categories[f] = base->acl.categories[f];
+		g->acl[2 + f] = g->ov.ctx[f];
+		g->categories[2 + f] = g->ov.categories[f] ? g->ov.categories[f] : 1;
+		g->n_rules[f] = base->acl.n_rules[f] + g->ov.n_rules[f];
+		g->n_overlay_rules += g->ov.n_rules[f];
+	}
+	free(include);
+	g->build_ms = ms_since(&t0);
+	g->acl_ms = g->build_ms - g->open_ms - g->diff_ms;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+	g->build_cpu_ms =
+		(double)(c1.tv_sec - c0.tv_sec) * 1e3 + (double)(c1.tv_nsec - c0.tv_nsec) / 1e6;
 	return g;
 
 out_err:
+	free(include);
 	dp_gen_destroy(g);
 	errno = -rc;
 	return NULL;
+}
+
+struct dp_gen *
+dp_gen_build(const void *blob, size_t size, uint64_t generation, struct dp_pids *pids,
+	     uint32_t n_workers, char *errbuf, size_t errbuf_size)
+{
+	return dp_gen_update(blob, size, generation, pids, n_workers, NULL, 0, errbuf, errbuf_size);
 }
 
 void
@@ -550,9 +881,11 @@ dp_gen_destroy(struct dp_gen *g)
 {
 	if (!g)
 		return;
-	rte_acl_free(g->acl[0]);
-	rte_acl_free(g->acl[1]);
+	free_acl(&g->ov);
+	if (g->base && --g->base->refs == 0)
+		dp_base_destroy(g->base);
 	rte_free(g->rule_hits);
+	free(g->base_ace);
 	free(g->ace);
 	free(g->pol);
 	free(g->eth_aces);

@@ -2,12 +2,26 @@
 /*
  * Policy generations and the device table of mudgate-dp.
  *
- * A generation (struct dp_gen) is an immutable compiled form of one policy image: one rte_acl
- * context per family (IPv4, IPv6) holding the ACEs of ALL policies, keyed by (policy, direction)
- * as an exact-match field, plus small side tables (per-ACE action and flags, per-policy
- * Ethernet ACE lists, the stable policy id map). It is built on the control thread, published
- * by one atomic pointer store and freed after an rte_rcu_qsbr grace period (docs/dataplane.md
- * "Update protocol"). Workers only read it.
+ * A generation (struct dp_gen) is an immutable compiled form of one policy image. Its ACEs are
+ * held by two sets of rte_acl contexts, one context per family (IPv4, IPv6) in each set, keyed
+ * by (policy, direction) as an exact-match field:
+ *
+ *   - the base (struct dp_base): large contexts built from some earlier image, shared by every
+ *     generation derived from it (reference counted by the control thread);
+ *   - the overlay (struct dp_acl in the generation): small contexts holding only the policies
+ *     whose ACEs (or the address sets they reference) differ from the base's, or that the base
+ *     does not have. Built with the generation: its cost is that of the changed policies.
+ *
+ * A per-policy table (dp_policy_info.overlay, .acl_pol) says where each policy of the image
+ * lives and under which index its key is built. Policies of the base that the image no longer
+ * has are unreachable: no pid maps to them. rte_acl returns base ACE indexes for base policies;
+ * base_ace[] maps them to this image's ACE indexes (the policy's ACEs are equal, in order).
+ * A burst makes one rte_acl_classify() call per family on the base and a second one only for
+ * the families of its frames whose policy is in the overlay.
+ *
+ * Generations are built on the control thread, published by one atomic pointer store and freed
+ * after an rte_rcu_qsbr grace period (docs/dataplane.md "Update protocol"); a base may also be
+ * built on any other non-worker thread (dp_base_build). Workers only read.
  *
  * The device table (struct dp_devs) maps a MAC to a slot {stable policy id, state}. It is an
  * rte_hash with lock-free concurrent readers, written only by the control thread; a slot is
@@ -35,31 +49,36 @@
 #define DP_META_TCP   0x04 /* TCP with L4: flags are valid */
 #define DP_META_ICMP  0x08 /* ICMP (v4) / ICMPv6 (v6) with L4: type and code are valid */
 
+/*
+ * 1 + 4 x 4 bytes searched for IPv4 (1 + 4 x 10 for IPv6): rte_acl reads the first field as one
+ * byte, then one 32-bit word per input. TCP flags and the ICMP type share a byte (the meta bits
+ * say which one a packet has, and a rule requires the one it compares); the ICMP code travels
+ * in the source port field (ICMP has no ports; a rule on ports requires DP_META_PORTS); the
+ * policy/direction field is 16 bits, so a generation holds at most DP_MAX_POLICIES policies.
+ */
 struct dp_acl4_key {
 	uint8_t proto; /* field 0: rte_acl requires a 1-byte first field */
 	uint8_t pad0[3];
-	uint8_t meta; /* DP_META_* */
-	uint8_t tcp_flags;
-	uint8_t icmp_type;
-	uint8_t icmp_code;
-	uint32_t pdir; /* policy index * 2 + direction, big endian */
+	uint8_t meta;     /* DP_META_* */
+	uint8_t tcp_icmp; /* TCP flags with DP_META_TCP, ICMP type with DP_META_ICMP, else 0 */
+	uint16_t pdir;    /* policy index * 2 + direction, big endian */
 	uint32_t src;
 	uint32_t dst;
-	uint16_t sport, dport;
+	uint16_t sport, dport; /* big endian; with DP_META_ICMP: sport = ICMP code, dport 0 */
 };
 
 struct dp_acl6_key {
 	uint8_t proto;
 	uint8_t pad0[3];
 	uint8_t meta;
-	uint8_t tcp_flags;
-	uint8_t icmp_type;
-	uint8_t icmp_code;
-	uint32_t pdir;
+	uint8_t tcp_icmp;
+	uint16_t pdir;
 	uint32_t src[4];
 	uint32_t dst[4];
 	uint16_t sport, dport;
 };
+
+#define DP_MAX_POLICIES 32768 /* the 16-bit policy/direction key field */
 
 /* rte_acl categories: 0 = every ACE except reverse direction-initiated ones, 1 = those. */
 #define DP_CAT_MAIN    0
@@ -81,19 +100,46 @@ struct dp_ace_info {
 struct dp_policy_info {
 	uint32_t eth_first[2]; /* per direction: index into dp_gen.eth_aces */
 	uint32_t eth_n[2];
-	bool dnsname; /* some ACE refers to a dnsname set: DNS answers are held */
+	uint32_t acl_pol; /* the policy index of its rte_acl keys (base or overlay numbering) */
+	uint8_t overlay;  /* 1: its rules are in the overlay contexts, 0: in the base's */
+	bool dnsname;     /* some ACE refers to a dnsname set: DNS answers are held */
 };
 
 #define DP_NO_PID UINT32_MAX
+
+/* The rte_acl contexts of a set of policies: [0] IPv4, [1] IPv6; NULL when no rule. */
+struct dp_acl {
+	struct rte_acl_ctx *ctx[2];
+	uint32_t n_rules[2];
+	uint32_t categories[2]; /* 1, or RTE_ACL_RESULTS_MULTIPLIER with reverse rules */
+};
+
+/* Large contexts built from one image, shared by the generations derived from it. */
+struct dp_base {
+	struct dp_acl acl;
+	void *blob; /* owned copy of the image it was built from (exact policy comparison) */
+	struct mgi_image img;
+	uint32_t *pid_pol; /* pid -> base policy index or MGI_NO_POLICY; n_pids entries */
+	uint32_t n_pids;
+	uint64_t *pol_hash; /* [img.n_policies] dp_policy_hash() */
+	uint32_t refs;      /* generations using it (control thread) */
+	double build_ms;
+};
 
 struct dp_gen {
 	uint64_t generation;
 	void *blob; /* owned copy of the image */
 	size_t size;
 	struct mgi_image img;
-	struct rte_acl_ctx *acl[2]; /* [0] IPv4, [1] IPv6; NULL when the family has no rule */
-	uint32_t n_rules[2];
-	uint32_t categories[2];     /* 1, or RTE_ACL_RESULTS_MULTIPLIER with reverse rules */
+	/* [0] base IPv4, [1] base IPv6, [2] overlay IPv4, [3] overlay IPv6 (NULL: no rule) */
+	struct rte_acl_ctx *acl[4];
+	uint32_t categories[4];
+	uint32_t n_rules[2];        /* rules in force per family: base + overlay */
+	struct dp_base *base;       /* shared, one reference held */
+	struct dp_acl ov;           /* the overlay, owned */
+	uint32_t *base_ace;         /* base ACE index -> ACE index of this image or MGI_NO_POLICY */
+	uint32_t n_overlay;         /* policies in the overlay */
+	uint32_t n_overlay_rules;   /* rules in the overlay */
 	struct dp_ace_info *ace;    /* img.n_aces */
 	struct dp_policy_info *pol; /* img.n_policies */
 	uint32_t *eth_aces; /* global ACE indexes of family-ETH ACEs, grouped per policy/dir */
@@ -105,7 +151,11 @@ struct dp_gen {
 	uint64_t *rule_hits;  /* [n_workers][img.n_aces], written by worker w only */
 	struct dp_devs *devs; /* the bindings in force with this generation (set by the owner) */
 	uint32_t n_workers;
-	double build_ms;
+	double build_ms;     /* this generation: diff + overlay (+ base when it built one) */
+	double open_ms;      /* of build_ms: copy and mgi_open() of the image */
+	double diff_ms;      /* of build_ms: side tables, pids, diff against the base */
+	double acl_ms;       /* of build_ms: rte_acl builds (overlay, or a new base) */
+	double build_cpu_ms; /* the building thread's CPU time (build_ms is wall time) */
 };
 
 /* Interned policy names -> stable ids (control thread only). */
@@ -119,15 +169,37 @@ uint32_t dp_pids_find(const struct dp_pids *p, const char *name);
 const char *dp_pids_name(const struct dp_pids *p, uint32_t pid);
 
 /*
- * Builds a generation from an image blob (copied). Validates the image with mgi_open(), interns
- * every policy name in pids, builds the rte_acl contexts (unique names from `generation`).
- * Control thread only (rte_acl build is not MT-safe). Returns NULL with a reason in errbuf and
- * errno set (EINVAL bad image, ENOMEM, E2BIG too many rules).
+ * Builds the base contexts of an image (blob copied; it must pass mgi_open()). policy_pid[p]:
+ * the pid of policy p (interned beforehand by the control thread). Any non-worker thread: it
+ * touches no shared state but the rte_acl context list (rte_acl_create/free lock it). refs 0.
+ * NULL with a reason in errbuf and errno set (EINVAL, ENOMEM, E2BIG).
  */
+struct dp_base *dp_base_build(const void *blob, size_t size, const uint32_t *policy_pid,
+			      char *errbuf, size_t errbuf_size);
+/* Frees a base whose refs dropped to 0 (or that was never used). Accepts NULL. */
+void dp_base_destroy(struct dp_base *b);
+
+/* A 64-bit hash of what policy p's rules depend on: its ACEs (not their names) and the members
+ * of the address sets they reference. Equal policies hash equal. */
+uint64_t dp_policy_hash(const struct mgi_image *img, uint32_t p);
+
+/*
+ * Builds a generation from an image blob (copied). Validates the image with mgi_open(), interns
+ * every policy name in pids. With base NULL, builds a new base from the image (every policy in
+ * it, empty overlay). With a base, policies equal to the base's policy of the same name keep
+ * their base rules, the others are built into the overlay; when the overlay would exceed
+ * max_overlay_rules rules, a new base is built instead. Control thread only. Returns NULL with
+ * a reason in errbuf and errno set (EINVAL bad image, ENOMEM, E2BIG too many rules).
+ */
+struct dp_gen *dp_gen_update(const void *blob, size_t size, uint64_t generation,
+			     struct dp_pids *pids, uint32_t n_workers, struct dp_base *base,
+			     uint32_t max_overlay_rules, char *errbuf, size_t errbuf_size);
+/* dp_gen_update() without a base: every policy in a new base. */
 struct dp_gen *dp_gen_build(const void *blob, size_t size, uint64_t generation,
 			    struct dp_pids *pids, uint32_t n_workers, char *errbuf,
 			    size_t errbuf_size);
-/* Frees a generation no worker can still see (after the grace period). Accepts NULL. */
+/* Frees a generation no worker can still see (after the grace period) and drops its base
+ * reference (control thread). Accepts NULL. */
 void dp_gen_destroy(struct dp_gen *g);
 
 /* ---- device table ----------------------------------------------------------------------- */

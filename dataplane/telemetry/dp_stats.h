@@ -69,6 +69,7 @@ struct __rte_cache_aligned dp_wstats {
 	uint64_t flow_added, flow_expired, flow_overflow, flow_hits;
 	uint64_t injected; /* released held frames transmitted */
 	uint64_t loops, idle_loops;
+	uint64_t busy_cycles; /* TSC cycles of the loops that received frames */
 };
 
 #endif /* DP_STATS_H */

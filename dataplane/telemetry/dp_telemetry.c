@@ -81,6 +81,15 @@ dp_counters_json(size_t *len)
 	const struct dp_gen *g = dp.gen;
 	sb_printf(&b, "{\"generation\":%" PRIu64 ",\"workers\":%u,", g ? g->generation : 0,
 		  dp.n_workers);
+	/* where the rules of the generation in force live (docs/dataplane.md "Update protocol") */
+	sb_printf(&b,
+		  "\"acl\":{\"base_rules\":%u,\"overlay_policies\":%u,\"overlay_rules\":%u,"
+		  "\"base_builds_on_load\":%" PRIu64 ",\"base_rebuilds\":%" PRIu64
+		  ",\"base_rebuild_failures\":%" PRIu64 ",\"last_base_build_ms\":%.1f},",
+		  g ? g->base->acl.n_rules[0] + g->base->acl.n_rules[1] : 0, g ? g->n_overlay : 0,
+		  g ? g->n_overlay_rules : 0, dp_ctrl_gen_stats.base_builds_sync,
+		  dp_ctrl_gen_stats.base_rebuilds, dp_ctrl_gen_stats.base_rebuild_failures,
+		  dp_ctrl_gen_stats.last_base_build_ms);
 	sb_printf(&b,
 		  "\"rx_packets\":%" PRIu64 ",\"rx_bytes\":%" PRIu64 ",\"tx_packets\":%" PRIu64
 		  ",\"flooded\":%" PRIu64 ",\"allowed\":%" PRIu64 ",\"denied\":%" PRIu64

@@ -86,9 +86,22 @@ def main():
                  f"{w}: handshakes not recorded: {hs}")
         if name == "S5":
             u = s.get("update", {})
-            num(u, "updates", f"{w}.update")
-            for f in ("min", "median", "p99", "max"):
-                num(u.get("latency_ms") or {}, f, f"{w}.update.latency_ms")
+            if not u.get("updates"):
+                # say why instead of listing null latencies
+                errors.append(f"{w}: no policy update observed ({u.get('issued')} issued, "
+                              f"{u.get('missed')} never seen by a probe frame within 1 s): "
+                              f"{u.get('note', 'no note')}")
+            else:
+                num(u, "issued", f"{w}.update")
+                need(u["updates"] + u.get("missed", 0) <= u.get("issued", 0),
+                     f"{w}: updates {u['updates']} + missed > issued {u.get('issued')}")
+                for k in ("latency_ms", "build_ms", "load_call_ms"):
+                    st = u.get(k) or {}
+                    for f in ("min", "median", "p99", "max"):
+                        num(st, f, f"{w}.update.{k}", positive=False)
+                    need(st.get("min", 1) <= st.get("median", 0) <= st.get("p99", -1)
+                         <= st.get("max", -2), f"{w}.update.{k}: min <= median <= p99 <= max")
+                    need(st.get("n") == u["updates"], f"{w}.update.{k}.n != updates")
             need(u.get("non_policy_drops") == 0, f"{w}: frames lost in updates: {u}")
             need(u.get("stable_denied_beyond_reference") == 0,
                  f"{w}: stable frames denied during updates: {u}")

@@ -59,10 +59,13 @@ fields_differ(const struct dp_pkt *x, const struct mg_pkt *p)
 		return "proto/meta";
 	if (memcmp(dp_pkt_src(x), p->src_addr, alen) || memcmp(dp_pkt_dst(x), p->dst_addr, alen))
 		return "addresses";
-	if (dp_pkt_sport(x) != p->sport || dp_pkt_dport(x) != p->dport)
+	/* the key's shared fields: ICMP code in the source port, TCP flags or ICMP type */
+	if (dp_pkt_sport(x) != ((meta & DP_META_ICMP) ? p->icmp_code : p->sport) ||
+	    dp_pkt_dport(x) != p->dport)
 		return "ports";
-	if (k->tcp_flags != p->tcp_flags || k->icmp_type != p->icmp_type ||
-	    k->icmp_code != p->icmp_code)
+	uint8_t ti = (meta & DP_META_TCP) ? p->tcp_flags : (meta & DP_META_ICMP) ? p->icmp_type : 0;
+	if (k->tcp_icmp != ti || ((meta & DP_META_ICMP) && (dp_pkt_icmp_type(x) != p->icmp_type ||
+							    dp_pkt_icmp_code(x) != p->icmp_code)))
 		return "tcp flags/icmp";
 	return NULL;
 }
@@ -140,6 +143,165 @@ out:
 	free(dc);
 	mgi_builder_destroy(b);
 	return fails;
+}
+
+/*
+ * Policy updates: chains of images, each a random successor of the previous (tg_image_mutate:
+ * policies added, changed, removed, renumbered, address sets changed), built incrementally
+ * like dp_ctrl_load does (dp_gen_update over the previous generation's base: unchanged
+ * policies stay in the base, the others go to the overlay), sometimes with a tiny overlay
+ * bound (a new base at load) or followed by a base rebuilt from the image (dp_base_build, as
+ * the rebuild thread does) and the image republished over it. Every frame is checked against
+ * mg_classify_frame() on the image in force. Returns the number of mismatches; *by_path counts
+ * frames decided by a base ACE whose index moved, by an overlay ACE, and generations with an
+ * overlay.
+ */
+static uint64_t
+update_sequences(struct tg *t, struct dp_pids *pids, struct dp_dev_cache *dc, uint32_t n_chains,
+		 uint32_t n_steps, uint64_t by_path[4])
+{
+	static uint8_t frames[DP_BURST_MAX][256];
+	static size_t lens[DP_BURST_MAX];
+	struct dp_devs *devs = dp_devs_create("upd_devs", 1024, 1, NULL);
+	uint64_t mism = 0, n_gen = 0, n_frames = 0;
+	char err[256] = "";
+
+	if (!devs)
+		return 1;
+	for (uint32_t c = 0; c < n_chains; c++) {
+		void *blob;
+		size_t size;
+		if (tg_image(t, &blob, &size, 6, 10) < 0)
+			return mism + 1;
+		struct dp_gen *g =
+			dp_gen_build(blob, size, ++n_gen + (1u << 20), pids, 1, err, sizeof(err));
+		free(blob);
+		for (uint32_t step = 0; g && step < n_steps; step++) {
+			if (tg_image_mutate(t, &g->img, &blob, &size) < 0) {
+				mism++;
+				break;
+			}
+			uint32_t bound = tg_rand(t) % 8 ? UINT32_MAX : (uint32_t)(tg_rand(t) % 16);
+			struct dp_gen *ng = dp_gen_update(blob, size, ++n_gen + (1u << 20), pids, 1,
+							  g->base, bound, err, sizeof(err));
+			free(blob);
+			if (ng && ng->n_overlay && tg_rand(t) % 6 == 0) {
+				/* the rebuild thread's path: a base from the image, republished */
+				struct dp_base *nb = dp_base_build(
+					ng->blob, ng->size, ng->policy_pid, err, sizeof(err));
+				struct dp_gen *rg =
+					nb ? dp_gen_update(ng->blob, ng->size, ng->generation, pids,
+							   1, nb, UINT32_MAX, err, sizeof(err))
+					   : NULL;
+				if (!rg) {
+					dp_base_destroy(nb);
+					dp_gen_destroy(ng);
+					ng = NULL;
+				} else {
+					if (rg->n_overlay) {
+						fprintf(stderr,
+							"a rebuilt base leaves %u policies in "
+							"the overlay\n",
+							rg->n_overlay);
+						mism++;
+					}
+					dp_gen_destroy(ng);
+					ng = rg;
+				}
+			}
+			dp_gen_destroy(g);
+			g = ng;
+			if (!g) {
+				fprintf(stderr, "update: %s\n", err);
+				mism++;
+				break;
+			}
+			by_path[3] += g->n_overlay > 0;
+			dp_devs_clear(devs);
+			for (uint32_t i = 0; i < g->img.n_devices; i++) {
+				const struct mgi_device *d = &g->img.devices[i];
+				uint32_t pid = d->policy == MGI_NO_POLICY
+						       ? DP_NO_PID
+						       : g->policy_pid[d->policy];
+				if (dp_devs_set(devs, d->mac, pid, d->state) < 0)
+					mism++;
+			}
+			char fname[32];
+			snprintf(fname, sizeof(fname), "upd_flows_%" PRIu64, n_gen);
+			struct dp_flow_table *ft =
+				dp_flow_create(fname, 1 << 12, NULL, SOCKET_ID_ANY);
+			struct mg_flows *rf = mg_flows_create();
+			if (!ft || !rf)
+				return mism + 1;
+			for (uint32_t done = 0; done < 600;) {
+				uint32_t n = 1 + (uint32_t)(tg_rand(t) % DP_BURST_MAX);
+				const uint8_t *data[DP_BURST_MAX];
+				uint32_t dlen[DP_BURST_MAX];
+				struct dp_pkt pk[DP_BURST_MAX];
+				for (uint32_t i = 0; i < n; i++) {
+					lens[i] = tg_rand(t) % 8
+							  ? tg_frame_image(t, &g->img, frames[i])
+							  : tg_frame(t, frames[i]);
+					data[i] = frames[i];
+					dlen[i] = (uint32_t)lens[i];
+				}
+				dp_parse_burst(pk, data, dlen, n);
+				dp_classify_burst_cached(g, devs, dc, ft, pk, n, NULL, 0, 1);
+				for (uint32_t i = 0; i < n; i++) {
+					struct mg_pkt p;
+					struct mg_result r;
+					mg_pkt_parse(&p, frames[i], lens[i]);
+					mg_classify_frame(&g->img, &p, rf, &r);
+					if (r.verdict != pk[i].verdict ||
+					    r.reason != pk[i].reason || r.policy != pk[i].policy ||
+					    r.ace != pk[i].ace) {
+						if (mism++ < 10) {
+							fprintf(stderr,
+								"UPDATE MISMATCH generation "
+								"%" PRIu64
+								" (overlay %u policies): reference "
+								"%s/%s "
+								"policy %u ace %u, fast path %s/%s "
+								"policy "
+								"%u ace %u\n",
+								g->generation, g->n_overlay,
+								r.verdict ? "deny" : "allow",
+								mg_reason_str(r.reason), r.policy,
+								r.ace,
+								pk[i].verdict ? "deny" : "allow",
+								mg_reason_str(pk[i].reason),
+								pk[i].policy, pk[i].ace);
+							hexdump(frames[i], lens[i]);
+						}
+					} else if (r.ace != MGI_NO_POLICY &&
+						   g->ace[r.ace].family != MGI_FAMILY_ETH) {
+						const struct dp_policy_info *pi = &g->pol[r.policy];
+						if (pi->overlay)
+							by_path[1]++;
+						else if (pi->acl_pol != r.policy ||
+							 g->base->img.policies[pi->acl_pol]
+									 .first_ace !=
+								 g->img.policies[r.policy]
+									 .first_ace)
+							by_path[0]++;
+						else
+							by_path[2]++;
+					}
+				}
+				done += n;
+			}
+			n_frames += 600;
+			dp_flow_destroy(ft);
+			mg_flows_destroy(rf);
+		}
+		dp_gen_destroy(g);
+	}
+	dp_devs_destroy(devs);
+	printf("  updates: %u chains of %u images, %" PRIu64 " frames, %" PRIu64
+	       " mismatches; decided by a renumbered base ACE %" PRIu64 ", an overlay ACE %" PRIu64
+	       ", a base ACE in place %" PRIu64 "; %" PRIu64 " generations with an overlay\n",
+	       n_chains, n_steps, n_frames, mism, by_path[0], by_path[1], by_path[2], by_path[3]);
+	return mism;
 }
 
 int
@@ -307,6 +469,13 @@ main(int argc, char **argv)
 		dp_gen_destroy(g);
 	}
 	mismatches += (uint64_t)stale_position_check(pids);
+	uint64_t by_path[4] = {0};
+	uint32_t n_chains = n_frames >= 100000 ? 40 : 4;
+	mismatches += update_sequences(t, pids, dc, n_chains, 25, by_path);
+	if (n_frames >= 100000 && (!by_path[0] || !by_path[1] || !by_path[2] || !by_path[3])) {
+		fprintf(stderr, "update paths not all exercised\n");
+		mismatches++;
+	}
 	printf("dp_diff_test: %" PRIu64 " random + %" PRIu64
 	       " boundary frames (%u distinct, %" PRIu64 " malformed) over %" PRIu64
 	       " images, %" PRIu64 " mismatches\n",

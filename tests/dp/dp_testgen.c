@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Random images and frames for the dataplane tests (dp_testgen.h). */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -335,6 +336,138 @@ tg_image(struct tg *t, void **blob, size_t *size, unsigned int max_policies, uns
 out:
 	if (rc < 0)
 		fprintf(stderr, "tg_image: %s\n", mgi_builder_error(b));
+	mgi_builder_destroy(b);
+	return rc;
+}
+
+int
+tg_image_mutate(struct tg *t, const struct mgi_image *in, void **blob, size_t *size)
+{
+	struct mgi_builder *b = mgi_builder_create();
+	uint32_t n_in = in->n_policies, order[64], n_order = 0, new_idx[64];
+	char name[64];
+	int rc = -ENOMEM;
+
+	if (!b)
+		return -ENOMEM;
+	if (n_in > 48) {
+		rc = -E2BIG;
+		goto out;
+	}
+	/* the address sets, in order (ACEs keep their set indexes); sometimes one changes */
+	uint32_t changed_set = in->n_sets && chance(t, 25) ? rn(t, in->n_sets) : UINT32_MAX;
+	for (uint32_t si = 0; si < in->n_sets; si++) {
+		const struct mgi_set *st = &in->sets[si];
+		int64_t x = mgi_builder_set(b, st->kind, mgi_str(in, st->name));
+		if (x < 0)
+			goto out;
+		if (si == changed_set) {
+			uint32_t n = rn(t, 5);
+			for (uint32_t i = 0; i < n; i++)
+				if ((rc = mgi_builder_set_add(b, (uint32_t)x,
+							      &t->pool[rn(t, t->n_pool)])) < 0)
+					goto out;
+			continue;
+		}
+		for (uint32_t i = 0; i < st->n; i++)
+			if ((rc = mgi_builder_set_add(b, (uint32_t)x,
+						      &in->prefixes[st->first + i])) < 0)
+				goto out;
+	}
+	/* which policies stay (most), in which order (sometimes shuffled: renumbered) */
+	for (uint32_t p = 0; p < n_in; p++) {
+		new_idx[p] = MGI_NO_POLICY;
+		if (n_in > 1 && chance(t, 10))
+			continue; /* removed */
+		order[n_order++] = p;
+	}
+	if (chance(t, 40))
+		for (uint32_t i = n_order; i > 1; i--) {
+			uint32_t j = rn(t, i), x = order[i - 1];
+			order[i - 1] = order[j];
+			order[j] = x;
+		}
+	int64_t acl = mgi_builder_str(b, "acl"), ace = mgi_builder_str(b, "ace");
+	if (acl < 0 || ace < 0)
+		goto out;
+	uint32_t n_out = 0;
+	for (uint32_t k = 0; k < n_order; k++) {
+		const struct mgi_policy *pol = &in->policies[order[k]];
+		int64_t pi = mgi_builder_add_policy(b, mgi_str(in, pol->name),
+						    mgi_str(in, pol->mud_url));
+		if (pi < 0) {
+			rc = (int)pi;
+			goto out;
+		}
+		new_idx[order[k]] = (uint32_t)pi;
+		n_out++;
+		bool change = chance(t, 20);
+		uint32_t victim = pol->n_from + pol->n_to ? rn(t, pol->n_from + pol->n_to) : 0;
+		for (uint32_t i = 0; i < pol->n_from + pol->n_to; i++) {
+			struct mgi_ace a = in->aces[pol->first_ace + i];
+			unsigned int dir = i < pol->n_from ? MG_DIR_FROM_DEVICE : MG_DIR_TO_DEVICE;
+			a.acl_name = (uint32_t)mgi_builder_str(b, mgi_str(in, a.acl_name));
+			a.ace_name = (uint32_t)mgi_builder_str(b, mgi_str(in, a.ace_name));
+			if (change && i == victim) {
+				if (chance(t, 30))
+					continue; /* an ACE removed */
+				memset(&a, 0, sizeof(a));
+				a.acl_name = (uint32_t)acl;
+				a.ace_name = (uint32_t)ace;
+				rand_ace(t, &a, in->n_sets); /* replaced */
+			}
+			if ((rc = mgi_builder_add_ace(b, (uint32_t)pi, dir, &a)) < 0)
+				goto out;
+		}
+		if (change && (chance(t, 40) || !(pol->n_from + pol->n_to))) {
+			struct mgi_ace a = {.acl_name = (uint32_t)acl, .ace_name = (uint32_t)ace};
+			rand_ace(t, &a, in->n_sets); /* an ACE added */
+			if ((rc = mgi_builder_add_ace(b, (uint32_t)pi, rn(t, 2), &a)) < 0)
+				goto out;
+		}
+	}
+	/* new policies */
+	uint32_t n_new = n_out < 40 && chance(t, 25) ? 1 + rn(t, 2) : 0;
+	for (uint32_t k = 0; k < n_new; k++) {
+		snprintf(name, sizeof(name), "https://example.com/new%" PRIu64 ".json",
+			 tg_rand(t) % 1000000);
+		int64_t pi = mgi_builder_add_policy(b, name, name);
+		if (pi < 0)
+			continue; /* the name exists already */
+		n_out++;
+		uint32_t n = rn(t, 8);
+		for (uint32_t i = 0; i < n; i++) {
+			struct mgi_ace a = {.acl_name = (uint32_t)acl, .ace_name = (uint32_t)ace};
+			rand_ace(t, &a, in->n_sets);
+			if ((rc = mgi_builder_add_ace(b, (uint32_t)pi, rn(t, 2), &a)) < 0)
+				goto out;
+		}
+	}
+	/* the devices follow their policies; some move to another one or to none */
+	for (uint32_t i = 0; i < in->n_devices; i++) {
+		const struct mgi_device *d = &in->devices[i];
+		uint32_t pol = d->policy == MGI_NO_POLICY ? MGI_NO_POLICY : new_idx[d->policy];
+		if (n_out && (pol == MGI_NO_POLICY || chance(t, 10)) && chance(t, 70))
+			pol = rn(t, n_out);
+		if ((rc = mgi_builder_add_device(b, d->mac, pol, d->state)) < 0)
+			goto out;
+	}
+	for (uint32_t st = 0; st < MG_STATE_COUNT; st++) {
+		const struct mgi_profile *pr = &in->profiles[st];
+		uint32_t pol = pr->mode == MGI_PROFILE_POLICY ? new_idx[pr->policy] : MGI_NO_POLICY;
+		uint32_t mode = pr->mode;
+		if (mode == MGI_PROFILE_POLICY && pol == MGI_NO_POLICY)
+			mode = MGI_PROFILE_ALLOWANCES_ONLY;
+		if ((rc = mgi_builder_set_profile(b, st, mode, pol)) < 0)
+			goto out;
+	}
+	rc = mgi_builder_set_allowances(b, in->allowances->flags, in->allowances->resolver_set);
+	if (rc < 0)
+		goto out;
+	rc = mgi_builder_finish(b, blob, size);
+out:
+	if (rc < 0)
+		fprintf(stderr, "tg_image_mutate: %s\n", mgi_builder_error(b));
 	mgi_builder_destroy(b);
 	return rc;
 }

@@ -34,6 +34,14 @@ uint64_t tg_rand(struct tg *t);
 int tg_image(struct tg *t, void **blob, size_t *size, unsigned int max_policies,
 	     unsigned int max_aces);
 
+/*
+ * A random successor of image in (a policy update): most policies unchanged, some with an ACE
+ * replaced, removed or added, some removed, new ones added, the order sometimes shuffled
+ * (policy indexes renumbered), sometimes one address set's members replaced; devices and
+ * profiles follow their policies. blob: malloc'd, free().
+ */
+int tg_image_mutate(struct tg *t, const struct mgi_image *in, void **blob, size_t *size);
+
 /* A random frame into buf (256 bytes); returns its length. */
 size_t tg_frame(struct tg *t, uint8_t *buf);
 

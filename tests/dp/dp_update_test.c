@@ -6,7 +6,10 @@
  * grace, free) and flips a device's lifecycle state in the live device table.
  *
  * Every verdict must be the reference's for the generation the worker used, with the device in
- * either of its two states; every frame submitted must come out classified.
+ * either of its two states; every frame submitted must come out classified. Loads are
+ * incremental (changed policies in an overlay over a shared base); with the overlay limit at 0
+ * every overlay is folded into a new base by the rebuild thread, and the image in force is
+ * republished over it while the worker runs: some of those republications must happen.
  *
  * usage: dp_update_test [SWAPS [SEED]]   (default 2000 swaps)
  */
@@ -191,6 +194,7 @@ main(int argc, char **argv)
 	dp.rcu = rte_zmalloc("rcu", rte_rcu_qsbr_get_memsize(1), RTE_CACHE_LINE_SIZE);
 	rte_rcu_qsbr_init(dp.rcu, 1);
 	dp.pids = dp_pids_create(1024);
+	dp_overlay_limits.max_policies = 0; /* every overlay: a base rebuild on its thread */
 	if (dp_ctrl_init(NULL, NULL, 1024) < 0)
 		return 1;
 	if (dp_ctrl_load(blobs[0], sizes[0], 0, false, false, err, sizeof(err)) < 0) {
@@ -217,8 +221,17 @@ main(int argc, char **argv)
 						  (uint8_t)(f % 2 ? d->state : other));
 				flips++;
 				rte_delay_us_block(20);
+				dp_ctrl_maintain();
 			}
 		}
+	}
+	/* the last rebuild, if one runs, is published before the end */
+	for (int i = 0; i < 2000 && dp_ctrl_gen_stats.base_rebuilds_started >
+					    dp_ctrl_gen_stats.base_rebuilds +
+						    dp_ctrl_gen_stats.base_rebuild_failures;
+	     i++) {
+		rte_delay_us_block(1000);
+		dp_ctrl_maintain();
 	}
 	rte_delay_us_block(10000);
 	stop = true;
@@ -228,7 +241,12 @@ main(int argc, char **argv)
 	       " generations, %" PRIu64 " frames classified (%" PRIu64 " allowed + %" PRIu64
 	       " denied), %" PRIu64 " mismatches\n",
 	       swaps, flips, gens_seen, n_classified, allowed, denied, n_mismatch);
-	int fail = n_mismatch != 0 || allowed + denied != n_classified || gens_seen < 2;
+	printf("  bases: %" PRIu64 " built by a load, %" PRIu64 " rebuilds started, %" PRIu64
+	       " republished, %" PRIu64 " failed\n",
+	       dp_ctrl_gen_stats.base_builds_sync, dp_ctrl_gen_stats.base_rebuilds_started,
+	       dp_ctrl_gen_stats.base_rebuilds, dp_ctrl_gen_stats.base_rebuild_failures);
+	int fail = n_mismatch != 0 || allowed + denied != n_classified || gens_seen < 2 ||
+		   !dp_ctrl_gen_stats.base_rebuilds || dp_ctrl_gen_stats.base_rebuild_failures;
 	struct dp_gen *g = dp.gen;
 	dp.gen = NULL;
 	if (g) {

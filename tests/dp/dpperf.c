@@ -372,7 +372,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "dpperf: dp_gen_build: %s\n", err);
 		return 1;
 	}
-	for (int f = 0; f < 2 && acl_alg; f++)
+	for (int f = 0; f < 4 && acl_alg; f++)
 		if (g->acl[f] && rte_acl_set_ctx_classify(g->acl[f], acl_alg) < 0)
 			fprintf(stderr, "dpperf: rte_acl algorithm %d refused\n", acl_alg);
 	struct dp_devs *devs = dp_devs_create("perf_devs", 16384, 1, NULL);

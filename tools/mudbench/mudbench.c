@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mudbench --scenario NAME[,NAME...] [--duration SECONDS] [--rounds N] --json FILE [--pcap DIR]
+ *          [--min-updates N]
  *
  * --pcap DIR also writes DIR/<scenario>-access.pcap (frames from the devices), -uplink.pcap
  * (frames to them), -syn/-synack/-ack.pcap (the TCP handshakes) and <scenario>.mgi (the image),
@@ -15,10 +16,12 @@
  * and the rings drain, so every frame of an enforcement phase is classified by that phase's
  * generation and its verdict can be checked against the reference classifier's.
  *
- * The generator does not copy: each sequence slot is one mbuf holding a fixed frame, its
- * reference count raised to 2 before it is enqueued, so the worker's free of a denied frame
- * does not return it to the pool and transmitted frames are simply dequeued. A slot is reused
- * only after the whole sequence (>= 8 ring sizes) has passed.
+ * The generator does no per-frame work: each sequence slot is one pre-built mbuf holding a
+ * fixed frame, whose reference count is set high (MB_REFCNT) once, so the worker's free of a
+ * denied frame only decrements it and transmitted frames are simply dequeued; the counts are
+ * topped up every MB_REFILL_PASSES passes over the sequence. The expected denials and probes of
+ * a chunk come from prefix sums. A slot is reused only after the whole sequence (>= 8 ring
+ * sizes) has passed.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -51,11 +54,13 @@
 #include "mudbench.h"
 #include "port/dp_port.h"
 
-#define RING_SIZE  4096
-#define SEQ_LEN    32768 /* frames per port direction, >= 8 ring sizes */
-#define MAX_DEVS   131072
-#define UPDATE_MS  100
-#define MAX_ROUNDS 64
+#define RING_SIZE        4096
+#define SEQ_LEN          32768 /* frames per port direction, >= 8 ring sizes */
+#define MAX_DEVS         131072
+#define UPDATE_MS        100
+#define MAX_ROUNDS       64
+#define MB_REFCNT        60000
+#define MB_REFILL_PASSES 4096 /* < MB_REFCNT: a slot is freed at most once per pass */
 
 static const struct mb_scenario scenarios[] = {
 	{"S1", "baseline: enforcement off vs plain io forwarding, S2 traffic", 10000, 500, 0, false,
@@ -75,9 +80,9 @@ enum mode { MODE_BASE = 0, MODE_ENF = 1, MODE_IO = 2 };
 /* ---- the generator (lcore 2) ------------------------------------------------------------ */
 
 struct gen {
-	struct rte_mbuf **m[2]; /* per port direction, SEQ_LEN slots */
-	const struct mb_frame *fr[2];
-	uint32_t n[2], cur[2];
+	struct rte_mbuf **m[2];               /* per port direction, SEQ_LEN slots */
+	uint32_t *cum_deny[2], *cum_probe[2]; /* prefix sums over the slots, n + 1 entries */
+	uint32_t n[2], cur[2], passes[2];
 	struct rte_ring *rx[2], *tx[2];
 	volatile bool run, stop;
 	volatile uint64_t enq, exp_deny, probes; /* written by the generator */
@@ -115,25 +120,25 @@ gen_main(void *arg)
 			if (room < 64)
 				continue;
 			full = false;
-			unsigned int k = room < 256 ? room : 256;
-			uint64_t dn = 0, pr = 0;
-			for (unsigned int i = 0; i < k; i++) {
-				uint32_t c = G.cur[p];
-				struct rte_mbuf *m = G.m[p][c];
-				if (rte_mbuf_refcnt_read(m) != 2)
-					rte_mbuf_refcnt_set(m, 2);
-				buf[i] = m;
-				dn += G.fr[p][c].deny;
-				pr += G.fr[p][c].probe;
-				G.cur[p] = c + 1 == G.n[p] ? 0 : c + 1;
-			}
-			rte_ring_sp_enqueue_bulk(G.rx[p], (void **)buf, k, NULL);
+			/* one contiguous run of slots, enqueued straight from the slot array */
+			uint32_t c = G.cur[p], k = room < 256 ? room : 256;
+			if (k > G.n[p] - c)
+				k = G.n[p] - c;
+			rte_ring_sp_enqueue_bulk(G.rx[p], (void **)&G.m[p][c], k, NULL);
 			G.enq += k;
-			G.exp_deny += dn;
-			G.probes += pr;
+			G.exp_deny += G.cum_deny[p][c + k] - G.cum_deny[p][c];
+			G.probes += G.cum_probe[p][c + k] - G.cum_probe[p][c];
+			G.cur[p] = c + k;
+			if (G.cur[p] == G.n[p]) {
+				G.cur[p] = 0;
+				if (++G.passes[p] % MB_REFILL_PASSES == 0) /* amortised */
+					for (uint32_t i = 0; i < G.n[p]; i++)
+						rte_mbuf_refcnt_set(G.m[p][i], MB_REFCNT);
+			}
 		}
-		if (full)
-			rte_pause();
+		if (full) /* both rings hold >= 4032 frames: give the shared CPU to the main lcore
+			   (a yield instead lets a busy generator delay updates by tens of ms) */
+			usleep(20);
 	}
 	return 0;
 }
@@ -165,7 +170,9 @@ io_main(void *arg)
 /* ---- phases -------------------------------------------------------------------------------- */
 
 static unsigned int worker_lcore = 1, gen_lcore = 2;
-static struct dp_gen *enf_gen; /* the scenario's generation while the baseline runs */
+static uint32_t min_updates = 3; /* S5: updates to observe at least (--min-updates) */
+#define MIN_UPDATES_GRACE_S 10   /* beyond the phase, at most */
+static struct dp_gen *enf_gen;   /* the scenario's generation while the baseline runs */
 
 static void
 set_mode(enum mode cur, enum mode next)
@@ -207,7 +214,7 @@ wait_drained(void)
 }
 
 struct sample {
-	uint64_t rx, tx, allowed, denied, loops, idle;
+	uint64_t rx, tx, allowed, denied, loops, idle, busy;
 	uint64_t drops[DP_DROP_COUNT_];
 	uint64_t reasons[MG_R_COUNT_];
 };
@@ -222,12 +229,13 @@ snap(struct sample *s)
 	s->denied = st->denied;
 	s->loops = st->loops;
 	s->idle = st->idle_loops;
+	s->busy = st->busy_cycles;
 	memcpy(s->drops, st->drops, sizeof(s->drops));
 	memcpy(s->reasons, st->reasons, sizeof(s->reasons));
 }
 
 struct phase_res {
-	double mpps, idle_pct;
+	double mpps, idle_pct, rx_per_busy_loop, busy_cpp, busy_pct;
 	uint64_t rx, denied, exp_deny, probes, enq;
 	uint64_t drops[DP_DROP_COUNT_];
 	uint64_t reasons[MG_R_COUNT_];
@@ -236,7 +244,10 @@ struct phase_res {
 struct upd_stats {
 	double lat_ms[4096];
 	double build_ms[4096];
-	uint32_t n, missed;
+	double load_ms[4096]; /* the dp_ctrl_load() call: diff, overlay, publish, RCU grace */
+	double open_ms[4096], diff_ms[4096], acl_ms[4096], cpu_ms[4096];
+	uint32_t n, missed, issued;
+	uint32_t overlay_policies_max, overlay_rules_max;
 };
 
 static void
@@ -256,7 +267,13 @@ update_now(struct mb_workload *w, bool to_b, struct upd_stats *u, const int32_t 
 		G.armed = false;
 		return;
 	}
+	uint64_t t1 = rte_rdtsc();
 	enf_gen = dp.gen;
+	double build_ms = dp.gen->build_ms, o_ms = dp.gen->open_ms, d_ms = dp.gen->diff_ms,
+	       a_ms = dp.gen->acl_ms, c_ms = dp.gen->build_cpu_ms;
+	u->issued++;
+	u->overlay_policies_max = RTE_MAX(u->overlay_policies_max, dp.gen->n_overlay);
+	u->overlay_rules_max = RTE_MAX(u->overlay_rules_max, dp.gen->n_overlay_rules);
 	uint64_t hz = rte_get_tsc_hz(), lim = t0 + hz; /* 1 s */
 	while (!G.probe_hit_tsc && rte_rdtsc() < lim)
 		usleep(50);
@@ -264,11 +281,27 @@ update_now(struct mb_workload *w, bool to_b, struct upd_stats *u, const int32_t 
 	if (u->n < RTE_DIM(u->lat_ms)) {
 		if (G.probe_hit_tsc) {
 			u->lat_ms[u->n] = (double)(G.probe_hit_tsc - t0) * 1e3 / (double)hz;
-			u->build_ms[u->n] = dp.gen->build_ms;
+			u->build_ms[u->n] = build_ms;
+			u->load_ms[u->n] = (double)(t1 - t0) * 1e3 / (double)hz;
+			u->open_ms[u->n] = o_ms;
+			u->diff_ms[u->n] = d_ms;
+			u->acl_ms[u->n] = a_ms;
+			u->cpu_ms[u->n] = c_ms;
 			u->n++;
 		} else {
 			u->missed++;
 		}
+	}
+}
+
+/* Waits until the deadline (ns), serving base rebuilds as the control thread does. */
+static void
+idle_until(uint64_t deadline_ns)
+{
+	while (mb_now_ns() < deadline_ns) {
+		dp_ctrl_maintain();
+		enf_gen = dp.gen;
+		usleep(1000);
 	}
 }
 
@@ -285,16 +318,21 @@ run_phase(enum mode m, double secs, struct phase_res *r, struct mb_workload *w, 
 	snap(&a);
 	uint64_t t0 = rte_rdtsc();
 	if (u && m == MODE_ENF) {
+		/* an update every UPDATE_MS for the phase; then, while fewer than min_updates
+		 * were observed in the scenario, more, until a bounded deadline */
 		uint64_t end = mb_now_ns() + (uint64_t)(secs * 1e9);
-		while (mb_now_ns() + UPDATE_MS * 1000000ull < end) {
-			uint64_t next = mb_now_ns() + UPDATE_MS * 1000000ull;
+		uint64_t hard = end + MIN_UPDATES_GRACE_S * 1000000000ull;
+		for (;;) {
+			uint64_t now = mb_now_ns();
+			if (now + UPDATE_MS * 1000000ull >= end &&
+			    (u->n >= min_updates || now + UPDATE_MS * 1000000ull >= hard))
+				break;
+			uint64_t next = now + UPDATE_MS * 1000000ull;
 			*upd_state = !*upd_state;
 			update_now(w, *upd_state, u, probe_pos);
-			while (mb_now_ns() < next)
-				usleep(1000);
+			idle_until(next);
 		}
-		while (mb_now_ns() < end)
-			usleep(1000);
+		idle_until(end);
 	} else {
 		usleep((useconds_t)(secs * 1e6));
 	}
@@ -305,6 +343,12 @@ run_phase(enum mode m, double secs, struct phase_res *r, struct mb_workload *w, 
 	snap(&s1);
 	double dt = (double)(t1 - t0) / (double)rte_get_tsc_hz();
 	r->mpps = (double)(b.rx - a.rx) / dt / 1e6;
+	r->rx_per_busy_loop =
+		b.loops - b.idle > a.loops - a.idle
+			? (double)(b.rx - a.rx) / (double)((b.loops - b.idle) - (a.loops - a.idle))
+			: 0;
+	r->busy_cpp = b.rx > a.rx ? (double)(b.busy - a.busy) / (double)(b.rx - a.rx) : 0;
+	r->busy_pct = 100.0 * (double)(b.busy - a.busy) / (double)(t1 - t0);
 	r->idle_pct = b.loops > a.loops
 			      ? 100.0 * (double)(b.idle - a.idle) / (double)(b.loops - a.loops)
 			      : 0;
@@ -511,11 +555,16 @@ run_scenario(const struct mb_scenario *s, double duration, int rounds, json_t *o
 	size_t h0 = heap_used();
 	struct dp_gen *mg = dp_gen_build(w.blob, w.size, 1u << 30, dp.pids, 1, err, sizeof(err));
 	size_t h1 = heap_used();
+	double mg_build_ms = mg ? mg->build_ms : 0;
 	dp_gen_destroy(mg);
-	/* the image -> published generation with its device table (timed) */
+	/* the image -> published generation with its device table (timed), built in full: no
+	 * overlay over the previous scenario's base */
+	struct dp_overlay_limits lim = dp_overlay_limits;
+	dp_overlay_limits.sync_rules = 0;
 	uint64_t t0 = mb_now_ns();
 	rc = dp_ctrl_load(w.blob, w.size, 0, false, false, err, sizeof(err));
 	double load_ms = (double)(mb_now_ns() - t0) / 1e6;
+	dp_overlay_limits = lim;
 	if (rc < 0) {
 		fprintf(stderr, "mudbench: %s: load: %s\n", s->name, err);
 		mb_workload_free(&w);
@@ -523,10 +572,13 @@ run_scenario(const struct mb_scenario *s, double duration, int rounds, json_t *o
 	}
 	enf_gen = dp.gen;
 	uint32_t n_rules = dp.gen->n_rules[0] + dp.gen->n_rules[1];
-	double gen_build_ms = dp.gen->build_ms;
+	/* a full build (the fresh generation measured for memory above), whatever the load
+	 * reused of the previous scenario's base */
+	double gen_build_ms = mg_build_ms;
 	int32_t probe_pos = dp_devs_lookup(dp.gen->devs, w.probe_mac);
 
 	/* the sequences as mbufs */
+	uint32_t *cum[2][2] = {{NULL, NULL}, {NULL, NULL}};
 	struct rte_mempool *mp = seq_pool(s, 2 * SEQ_LEN + w.n_flows * 3 + 1024);
 	struct rte_mbuf **mb0 = calloc(SEQ_LEN, sizeof(*mb0)),
 			**mb1 = calloc(SEQ_LEN, sizeof(*mb1));
@@ -536,13 +588,26 @@ run_scenario(const struct mb_scenario *s, double duration, int rounds, json_t *o
 		rc = -ENOMEM;
 		goto out;
 	}
+	for (int d = 0; d < 2; d++) {
+		struct rte_mbuf **mb = d ? mb1 : mb0;
+		cum[d][0] = calloc(w.n_seq[d] + 1, sizeof(uint32_t));
+		cum[d][1] = calloc(w.n_seq[d] + 1, sizeof(uint32_t));
+		if (!cum[d][0] || !cum[d][1]) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		for (uint32_t i = 0; i < w.n_seq[d]; i++) {
+			cum[d][0][i + 1] = cum[d][0][i] + w.seq[d][i].deny;
+			cum[d][1][i + 1] = cum[d][1][i] + w.seq[d][i].probe;
+			rte_mbuf_refcnt_set(mb[i], MB_REFCNT);
+		}
+		G.cum_deny[d] = cum[d][0];
+		G.cum_probe[d] = cum[d][1];
+		G.n[d] = w.n_seq[d];
+		G.cur[d] = G.passes[d] = 0;
+	}
 	G.m[0] = mb0;
 	G.m[1] = mb1;
-	G.fr[0] = w.seq[0];
-	G.fr[1] = w.seq[1];
-	G.n[0] = w.n_seq[0];
-	G.n[1] = w.n_seq[1];
-	G.cur[0] = G.cur[1] = 0;
 	if (w.n_flows)
 		handshakes(&w, mp);
 	struct sample hs;
@@ -558,9 +623,15 @@ run_scenario(const struct mb_scenario *s, double duration, int rounds, json_t *o
 	static double mp_base[MAX_ROUNDS], mp_enf[MAX_ROUNDS], mp_io[MAX_ROUNDS], ratio[MAX_ROUNDS];
 	static struct upd_stats upd;
 	memset(&upd, 0, sizeof(upd));
+	uint64_t sync0 = dp_ctrl_gen_stats.base_builds_sync;
+	uint64_t started0 = dp_ctrl_gen_stats.base_rebuilds_started;
+	uint64_t rebuilt0 = dp_ctrl_gen_stats.base_rebuilds;
 	bool upd_state = false;
 	struct phase_res tot = {0}, r;
-	double idle_max = 0;
+	double idle_max = 0, idle_base[MAX_ROUNDS], idle_enf[MAX_ROUNDS];
+	double busy_base[MAX_ROUNDS], busy_enf[MAX_ROUNDS];
+	double bcpp_base[MAX_ROUNDS], bcpp_enf[MAX_ROUNDS], bpct_base[MAX_ROUNDS],
+		bpct_enf[MAX_ROUNDS];
 	uint64_t verdict_mismatch = 0, probe_frames = 0;
 	enum mode cur = MODE_ENF;
 	for (int k = 0; k < rounds; k++) {
@@ -568,6 +639,10 @@ run_scenario(const struct mb_scenario *s, double duration, int rounds, json_t *o
 		cur = MODE_BASE;
 		run_phase(MODE_BASE, phase, &r, &w, NULL, NULL, probe_pos);
 		mp_base[k] = r.mpps;
+		idle_base[k] = r.idle_pct;
+		busy_base[k] = r.rx_per_busy_loop;
+		bcpp_base[k] = r.busy_cpp;
+		bpct_base[k] = r.busy_pct;
 		idle_max = fmax(idle_max, r.idle_pct);
 		if (s->baseline_only) {
 			set_mode(cur, MODE_IO);
@@ -581,6 +656,10 @@ run_scenario(const struct mb_scenario *s, double duration, int rounds, json_t *o
 		cur = MODE_ENF;
 		run_phase(MODE_ENF, phase, &r, &w, s->updates ? &upd : NULL, &upd_state, probe_pos);
 		mp_enf[k] = r.mpps;
+		idle_enf[k] = r.idle_pct;
+		busy_enf[k] = r.rx_per_busy_loop;
+		bcpp_enf[k] = r.busy_cpp;
+		bpct_enf[k] = r.busy_pct;
 		ratio[k] = r.mpps / mp_base[k];
 		idle_max = fmax(idle_max, r.idle_pct);
 		/* every frame of the phase was classified by the phase's generation(s): the
@@ -603,8 +682,9 @@ run_scenario(const struct mb_scenario *s, double duration, int rounds, json_t *o
 			tot.reasons[i] += r.reasons[i];
 	}
 	set_mode(cur, MODE_ENF);
-	if (s->updates && upd_state) { /* leave the image as built */
-		update_now(&w, false, &upd, probe_pos);
+	if (s->updates && upd_state) { /* leave the image as built (no traffic: not counted) */
+		static struct upd_stats scratch;
+		update_now(&w, false, &scratch, probe_pos);
 		upd_state = false;
 	}
 
@@ -653,6 +733,32 @@ run_scenario(const struct mb_scenario *s, double duration, int rounds, json_t *o
 	json_object_set_new(sc, "rounds", json_integer(rounds));
 	json_object_set_new(sc, "phase_s", json_real(phase));
 	json_object_set_new(sc, "max_idle_loop_pct", json_real(idle_max));
+	/* the worker's loops that received nothing, per mode: a busy worker has few (the
+	 * generator keeps up), a starved one many */
+	json_object_set_new(
+		sc, "idle_loop_pct",
+		json_pack("{s:o,s:o}", "baseline", stats_of(idle_base, (uint32_t)rounds),
+			  s->baseline_only ? "io" : "enforced",
+			  s->baseline_only ? json_null() : stats_of(idle_enf, (uint32_t)rounds)));
+	/* frames per loop that received any (2 ports x 32 at most): near 64, the worker is
+	 * saturated; far below, it waits for the generator */
+	json_object_set_new(
+		sc, "rx_per_busy_loop",
+		json_pack("{s:o,s:o}", "baseline", stats_of(busy_base, (uint32_t)rounds),
+			  s->baseline_only ? "io" : "enforced",
+			  s->baseline_only ? json_null() : stats_of(busy_enf, (uint32_t)rounds)));
+	/* the worker's own cost: TSC cycles of its loops that received frames, per frame, and
+	 * the share of the phase it spent in them (the rest: waiting for the generator) */
+	json_object_set_new(
+		sc, "worker_busy_cycles_per_packet",
+		json_pack("{s:o,s:o}", "baseline", stats_of(bcpp_base, (uint32_t)rounds),
+			  s->baseline_only ? "io" : "enforced",
+			  s->baseline_only ? json_null() : stats_of(bcpp_enf, (uint32_t)rounds)));
+	json_object_set_new(
+		sc, "worker_busy_pct",
+		json_pack("{s:o,s:o}", "baseline", stats_of(bpct_base, (uint32_t)rounds),
+			  s->baseline_only ? "io" : "enforced",
+			  s->baseline_only ? json_null() : stats_of(bpct_enf, (uint32_t)rounds)));
 	json_object_set_new(
 		sc, "workload",
 		json_pack("{s:i,s:i,s:i,s:i,s:f,s:i,s:s,s:i,s:i,s:f,s:b,s:f}", "devices",
@@ -694,14 +800,47 @@ run_scenario(const struct mb_scenario *s, double duration, int rounds, json_t *o
 		 * stable frames denied beyond the reference's count (the probe's denials are
 		 * at most the probe frames) */
 		int64_t extra = (int64_t)tot.denied - (int64_t)tot.exp_deny - (int64_t)probe_frames;
-		json_object_set_new(sc, "update",
-				    json_pack("{s:I,s:I,s:o,s:o,s:I,s:I,s:I}", "updates",
-					      (json_int_t)upd.n, "missed", (json_int_t)upd.missed,
-					      "latency_ms", stats_of(upd.lat_ms, upd.n), "build_ms",
-					      stats_of(upd.build_ms, upd.n), "probe_frames",
-					      (json_int_t)probe_frames, "non_policy_drops",
-					      (json_int_t)other, "stable_denied_beyond_reference",
-					      (json_int_t)(extra > 0 ? extra : 0)));
+		json_t *ju = json_pack(
+			"{s:I,s:I,s:I,s:o,s:o,s:I,s:I,s:I}", "updates", (json_int_t)upd.n, "issued",
+			(json_int_t)upd.issued, "missed", (json_int_t)upd.missed, "latency_ms",
+			stats_of(upd.lat_ms, upd.n), "build_ms", stats_of(upd.build_ms, upd.n),
+			"probe_frames", (json_int_t)probe_frames, "non_policy_drops",
+			(json_int_t)other, "stable_denied_beyond_reference",
+			(json_int_t)(extra > 0 ? extra : 0));
+		json_object_set_new(ju, "load_call_ms", stats_of(upd.load_ms, upd.n));
+		json_object_set_new(ju, "build_open_ms", stats_of(upd.open_ms, upd.n));
+		json_object_set_new(ju, "build_diff_ms", stats_of(upd.diff_ms, upd.n));
+		json_object_set_new(ju, "build_acl_ms", stats_of(upd.acl_ms, upd.n));
+		json_object_set_new(ju, "build_cpu_ms", stats_of(upd.cpu_ms, upd.n));
+		json_object_set_new(ju, "latency_from",
+				    json_string("dp_ctrl_load() call (image arrival) to the first "
+						"probe frame counted the new way"));
+		json_object_set_new(ju, "overlay_policies_max",
+				    json_integer(upd.overlay_policies_max));
+		json_object_set_new(ju, "overlay_rules_max", json_integer(upd.overlay_rules_max));
+		json_object_set_new(
+			ju, "base",
+			json_pack("{s:I,s:I,s:I,s:f}", "builds_on_load",
+				  (json_int_t)(dp_ctrl_gen_stats.base_builds_sync - sync0),
+				  "rebuilds_started",
+				  (json_int_t)(dp_ctrl_gen_stats.base_rebuilds_started - started0),
+				  "rebuilds_published",
+				  (json_int_t)(dp_ctrl_gen_stats.base_rebuilds - rebuilt0),
+				  "last_rebuild_ms", dp_ctrl_gen_stats.last_base_build_ms));
+		if (!upd.n) {
+			char note[200];
+			snprintf(note, sizeof(note),
+				 "no update observed: %u issued, %u not seen by a probe frame "
+				 "within 1 s; latencies unavailable",
+				 upd.issued, upd.missed);
+			json_object_set_new(ju, "note", json_string(note));
+			fprintf(stderr, "mudbench: %s: %s\n", s->name, note);
+		}
+		json_object_set_new(sc, "update", ju);
+		if (upd.n)
+			printf("mudbench: %s: %u updates, latency p50 %.2f ms p99 %.2f ms\n",
+			       s->name, upd.n, upd.lat_ms[upd.n / 2],
+			       upd.lat_ms[(uint32_t)ceil(0.99 * upd.n) - 1]);
 	}
 	json_array_append_new(out, sc);
 	printf("mudbench: %s: %.2f Mpps, baseline %.2f Mpps, ratio %.3f, %.0f cycles/packet\n",
@@ -713,6 +852,8 @@ out:
 	G.m[0] = G.m[1] = NULL;
 	free(mb0);
 	free(mb1);
+	for (int d = 0; d < 2; d++)
+		free(cum[d][0]), free(cum[d][1]);
 	/* leave no sequence mbuf in a ring: the pool is freed */
 	wait_drained();
 	rte_mempool_free(mp);
@@ -782,7 +923,8 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: mudbench --scenario NAME[,NAME...] [--duration SECONDS] [--rounds N] "
 		   "--json FILE\n                [--pcap DIR]   (also write each scenario's frames "
-		   "and image for pktgen)\nscenarios:\n");
+		   "and image for pktgen)\n                [--min-updates N]   (S5: keep updating "
+		   "past the phase, at most 10 s, until N were observed; default 3)\nscenarios:\n");
 	for (size_t i = 0; i < RTE_DIM(scenarios); i++)
 		fprintf(f, "  %s  %s\n", scenarios[i].name, scenarios[i].what);
 }
@@ -799,6 +941,7 @@ main(int argc, char **argv)
 		{"rounds", required_argument, NULL, 'r'},
 		{"json", required_argument, NULL, 'j'},
 		{"pcap", required_argument, NULL, 'p'},
+		{"min-updates", required_argument, NULL, 'u'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -819,6 +962,9 @@ main(int argc, char **argv)
 			break;
 		case 'p':
 			pcap_dir = optarg;
+			break;
+		case 'u':
+			min_updates = (uint32_t)atoi(optarg);
 			break;
 		case 'h':
 			usage(stdout);
