@@ -22,6 +22,7 @@
 #include "ctrl/dp_ctrl.h"
 #include "dp_ctx.h"
 #include "mg_ctrl.h"
+#include "mg_file.h"
 #include "mg_image.h"
 
 #define LOG(level, fmt, ...) \
@@ -94,41 +95,16 @@ dp_ctrl_unlock(void)
 static int
 write_atomic(const char *name, const void *a, size_t a_len, const void *b, size_t b_len)
 {
-	char path[4200], tmp[4210];
-	int fd, rc = 0;
+	struct iovec iov[2] = {{.iov_base = (void *)a, .iov_len = a_len},
+			       {.iov_base = (void *)b, .iov_len = b_len}};
+	char path[4200];
+	int rc;
 
 	if (!C.state_dir[0])
 		return 0;
 	snprintf(path, sizeof(path), "%s/%s", C.state_dir, name);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	const void *parts[2] = {a, b};
-	size_t lens[2] = {a_len, b_len};
-	for (int i = 0; i < 2 && rc == 0; i++) {
-		const uint8_t *p = parts[i];
-		size_t n = lens[i];
-		while (n > 0) {
-			ssize_t w = write(fd, p, n);
-			if (w < 0) {
-				if (errno == EINTR)
-					continue;
-				rc = -errno;
-				break;
-			}
-			p += w;
-			n -= (size_t)w;
-		}
-	}
-	if (rc == 0 && fsync(fd) < 0)
-		rc = -errno;
-	if (close(fd) < 0 && rc == 0)
-		rc = -errno;
-	if (rc == 0 && rename(tmp, path) < 0)
-		rc = -errno;
+	rc = mg_write_file_atomicv(path, iov, 2, 0600);
 	if (rc < 0) {
-		unlink(tmp);
 		dp_ctrl_stats.persist_errors++;
 		LOG(ERR, "persisting %s: %s", path, strerror(-rc));
 	}
