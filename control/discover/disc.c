@@ -563,6 +563,35 @@ dhcp4_parse(const uint8_t *p, size_t size, struct disc_dhcp4 *o, struct disc_err
 	return 0;
 }
 
+/* The shared start of the public parsers: an error record to fill, cleared. */
+static struct disc_error *
+parse_begin(struct disc_error *err, struct disc_error *local)
+{
+	if (err == NULL)
+		err = local;
+	clear_error(err);
+	return err;
+}
+
+/* The shared end of the public parsers: no MUD URL survives a rejected frame; counters. */
+static int
+parse_done(int rc, enum disc_reason *status, uint16_t *len, char *url, char *refused,
+	   const struct disc_error *err, struct disc_counters *cnt)
+{
+	if (rc < 0) {
+		*status = DISC_R_NO_MUD_URL;
+		*len = 0;
+		url[0] = '\0';
+		refused[0] = '\0';
+		count(cnt, err->reason);
+		return rc;
+	}
+	count(cnt, DISC_R_OK);
+	if (*status != DISC_R_OK && *status != DISC_R_NO_MUD_URL)
+		count(cnt, *status);
+	return 0;
+}
+
 int
 disc_dhcp4_parse(const void *frame, size_t size, struct disc_dhcp4 *out, struct disc_error *err,
 		 struct disc_counters *cnt)
@@ -570,26 +599,12 @@ disc_dhcp4_parse(const void *frame, size_t size, struct disc_dhcp4 *out, struct 
 	struct disc_error local;
 	int rc;
 
-	if (err == NULL)
-		err = &local;
-	clear_error(err);
+	err = parse_begin(err, &local);
 	memset(out, 0, sizeof(*out));
 	out->mud_url_status = DISC_R_NO_MUD_URL;
-	if (frame == NULL)
-		size = 0;
-	rc = dhcp4_parse(frame, size, out, err);
-	if (rc < 0) {
-		out->mud_url_status = DISC_R_NO_MUD_URL;
-		out->mud_url_len = 0;
-		out->mud_url[0] = '\0';
-		out->mud_url_refused[0] = '\0';
-		count(cnt, err->reason);
-		return rc;
-	}
-	count(cnt, DISC_R_OK);
-	if (out->mud_url_status != DISC_R_OK && out->mud_url_status != DISC_R_NO_MUD_URL)
-		count(cnt, out->mud_url_status);
-	return 0;
+	rc = dhcp4_parse(frame, frame ? size : 0, out, err);
+	return parse_done(rc, &out->mud_url_status, &out->mud_url_len, out->mud_url,
+			  out->mud_url_refused, err, cnt);
 }
 
 /* ---- DHCPv6 ---- */
@@ -755,26 +770,12 @@ disc_dhcp6_parse(const void *frame, size_t size, struct disc_dhcp6 *out, struct 
 	struct disc_error local;
 	int rc;
 
-	if (err == NULL)
-		err = &local;
-	clear_error(err);
+	err = parse_begin(err, &local);
 	memset(out, 0, sizeof(*out));
 	out->mud_url_status = DISC_R_NO_MUD_URL;
-	if (frame == NULL)
-		size = 0;
-	rc = dhcp6_parse(frame, size, out, err);
-	if (rc < 0) {
-		out->mud_url_status = DISC_R_NO_MUD_URL;
-		out->mud_url_len = 0;
-		out->mud_url[0] = '\0';
-		out->mud_url_refused[0] = '\0';
-		count(cnt, err->reason);
-		return rc;
-	}
-	count(cnt, DISC_R_OK);
-	if (out->mud_url_status != DISC_R_OK && out->mud_url_status != DISC_R_NO_MUD_URL)
-		count(cnt, out->mud_url_status);
-	return 0;
+	rc = dhcp6_parse(frame, frame ? size : 0, out, err);
+	return parse_done(rc, &out->mud_url_status, &out->mud_url_len, out->mud_url,
+			  out->mud_url_refused, err, cnt);
 }
 
 /* ---- LLDP ---- */
@@ -898,24 +899,10 @@ disc_lldp_parse(const void *frame, size_t size, struct disc_lldp *out, struct di
 	struct disc_error local;
 	int rc;
 
-	if (err == NULL)
-		err = &local;
-	clear_error(err);
+	err = parse_begin(err, &local);
 	memset(out, 0, sizeof(*out));
 	out->mud_url_status = DISC_R_NO_MUD_URL;
-	if (frame == NULL)
-		size = 0;
-	rc = lldp_parse(frame, size, out, err);
-	if (rc < 0) {
-		out->mud_url_status = DISC_R_NO_MUD_URL;
-		out->mud_url_len = 0;
-		out->mud_url[0] = '\0';
-		out->mud_url_refused[0] = '\0';
-		count(cnt, err->reason);
-		return rc;
-	}
-	count(cnt, DISC_R_OK);
-	if (out->mud_url_status != DISC_R_OK && out->mud_url_status != DISC_R_NO_MUD_URL)
-		count(cnt, out->mud_url_status);
-	return 0;
+	rc = lldp_parse(frame, frame ? size : 0, out, err);
+	return parse_done(rc, &out->mud_url_status, &out->mud_url_len, out->mud_url,
+			  out->mud_url_refused, err, cnt);
 }
