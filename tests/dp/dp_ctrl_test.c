@@ -180,8 +180,8 @@ client(void *arg)
 	struct mg_ctrl_release rel = {.hold_id = 42};
 	mg_ctrl_send(fd, MG_CTRL_RELEASE, 18, &rel, sizeof(rel), NULL, 0);
 	expect_reply(fd, "RELEASE unknown", -ENOENT, "hold 42 unknown", false);
-	struct mg_ctrl_reply fake = {0};
-	mg_ctrl_send(fd, MG_CTRL_REPLY, 19, &fake, sizeof(fake), NULL, 0);
+	struct mg_ctrl_reply client_reply = {0}; /* a server-only message type */
+	mg_ctrl_send(fd, MG_CTRL_REPLY, 19, &client_reply, sizeof(client_reply), NULL, 0);
 	expect_reply(fd, "REPLY from a client", -EBADMSG, "is not a request", false);
 
 	/* the state survived every rejection */
