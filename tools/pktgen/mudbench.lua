@@ -4,7 +4,9 @@
 --   mudbench --scenario S2 --duration 1 --json /dev/null --pcap DIR
 -- and start pktgen with port 0 facing mudgate-dp's access port, port 1 its uplink:
 --   pktgen -l 2-4 -n 4 -- -P -m "[3].0,[4].1" -s 0:DIR/S2-access.pcap -s 1:DIR/S2-uplink.pcap \
---          -f tools/pktgen/mudbench.lua
+--          -f MUDGATE/tools/pktgen/mudbench.lua
+-- from pktgen's source directory (require "Pktgen" loads its Pktgen.lua). Environment:
+-- MUDBENCH_SECONDS (30), MUDBENCH_RATE (100, percent of line rate), MUDBENCH_QUIT (1: quit).
 -- mudgate-dp runs with DIR/S2.mgi as --image (S2, S3) or without an image (S1: enforcement
 -- off). S3 needs its TCP handshakes first: tools/pktgen/handshake.lua with the -syn/-synack
 -- pcaps (docs/performance.md "Real NICs").
@@ -30,3 +32,12 @@ for p = 0, 1 do
 end
 -- What mudgate-dp forwarded from port 0 arrives on port 1 and vice versa; the frames it
 -- denied are in its counters (mgdpctl counters --json: drops.default-deny, drops.ace-drop).
+local sent = st[0].opackets + st[1].opackets
+if sent > 0 then
+	printf("total: sent %d received %d, received/sent %.4f\n", sent,
+	       st[0].ipackets + st[1].ipackets, (st[0].ipackets + st[1].ipackets) / sent)
+end
+-- MUDBENCH_QUIT=1 leaves pktgen when the run is done (unattended runs).
+if os.getenv("MUDBENCH_QUIT") == "1" then
+	pktgen.quit()
+end
