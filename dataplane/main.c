@@ -4,7 +4,7 @@
  *
  *   mudgate-dp [EAL args] -- --access PORTS --uplink PORT [--image FILE] [--ctrl SOCKET]
  *              [--state-dir DIR] [--workers N] [--drain-exit] [--max-devices N]
- *              [--max-flows N] [--punt-rate N] [--hold-timeout-ms N]
+ *              [--max-flows N] [--verdict-cache N] [--punt-rate N] [--hold-timeout-ms N]
  *
  * The main lcore is the control thread; every other lcore (up to --workers) is a worker.
  */
@@ -43,7 +43,7 @@ usage(FILE *f)
 	fprintf(f, "usage: mudgate-dp [EAL args] -- --access PORT[,PORT...] --uplink PORT\n"
 		   "         [--image FILE] [--ctrl SOCKET] [--state-dir DIR] [--workers N]\n"
 		   "         [--drain-exit] [--max-devices N] [--max-flows N] [--punt-rate N]\n"
-		   "         [--hold-timeout-ms N]\n"
+		   "         [--verdict-cache N] [--hold-timeout-ms N]\n"
 		   "PORT is a DPDK port id or a device name (net_pcap0). See docs/dataplane.md.\n");
 }
 
@@ -90,7 +90,7 @@ int
 main(int argc, char **argv)
 {
 	const char *access = NULL, *uplink = NULL, *image = NULL, *ctrl = NULL, *state = NULL;
-	unsigned long workers = 0, max_devices = 16384, max_flows = 65536;
+	unsigned long workers = 0, max_devices = 16384, max_flows = 65536, vcache = 131072;
 	char err[512] = "";
 	int rc, status = 1;
 
@@ -115,6 +115,7 @@ main(int argc, char **argv)
 		{"drain-exit", no_argument, NULL, 'd'},
 		{"max-devices", required_argument, NULL, 'D'},
 		{"max-flows", required_argument, NULL, 'F'},
+		{"verdict-cache", required_argument, NULL, 'V'},
 		{"punt-rate", required_argument, NULL, 'P'},
 		{"hold-timeout-ms", required_argument, NULL, 'H'},
 		{"help", no_argument, NULL, 'h'},
@@ -150,6 +151,9 @@ main(int argc, char **argv)
 			break;
 		case 'F':
 			max_flows = num_arg("--max-flows", optarg, 64, 1ul << 26);
+			break;
+		case 'V':
+			vcache = num_arg("--verdict-cache", optarg, 0, 1ul << 24);
 			break;
 		case 'P':
 			dp.punt_rate = (uint32_t)num_arg("--punt-rate", optarg, 1, 1000000);
@@ -234,7 +238,12 @@ main(int argc, char **argv)
 		wk->dcache =
 			rte_zmalloc_socket("mg_dev_cache", sizeof(*wk->dcache), RTE_CACHE_LINE_SIZE,
 					   (int)rte_lcore_to_socket_id(wk->lcore));
-		if (!wk->flows || !wk->punt || !wk->inject || !wk->dcache) {
+		/* IPv6 entries take two cache lines: a quarter of the IPv4 count */
+		if (wk->dcache && vcache)
+			wk->dcache->vc = dp_vcache_create((uint32_t)vcache, (uint32_t)(vcache / 4),
+							  (int)rte_lcore_to_socket_id(wk->lcore));
+		if (!wk->flows || !wk->punt || !wk->inject || !wk->dcache ||
+		    (vcache && !wk->dcache->vc)) {
 			fprintf(stderr, "mudgate-dp: worker %u tables: %s\n", w,
 				rte_strerror(rte_errno));
 			goto out_eal;
@@ -340,6 +349,8 @@ out_eal:
 		while (dp.workers[w].punt && rte_ring_dequeue(dp.workers[w].punt, (void **)&m) == 0)
 			rte_pktmbuf_free(m);
 		dp_flow_destroy(dp.workers[w].flows);
+		if (dp.workers[w].dcache)
+			dp_vcache_destroy(dp.workers[w].dcache->vc);
 		rte_free(dp.workers[w].dcache);
 		rte_ring_free(dp.workers[w].punt);
 		rte_ring_free(dp.workers[w].inject);

@@ -120,7 +120,11 @@ wants_hold(const struct dp_gen *g, const struct dp_pkt *x)
 {
 	if (x->pos[1] < 0)
 		return false;
-	uint64_t slot = x->slot[1];
+	uint64_t slot = x->slot[1]; /* 0: decided by the verdict cache, which keeps positions */
+	if (!slot)
+		slot = __atomic_load_n(&g->devs->slot[x->pos[1]].word, __ATOMIC_ACQUIRE);
+	if (!(slot & DP_SLOT_VALID))
+		return false;
 	const struct mgi_profile *prof = &g->img.profiles[dp_slot_state(slot)];
 	uint32_t policy = MGI_NO_POLICY;
 	if (prof->mode == MGI_PROFILE_POLICY) {

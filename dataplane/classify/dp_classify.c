@@ -4,6 +4,10 @@
 
 #include <rte_branch_prediction.h>
 #include <rte_byteorder.h>
+#include <rte_common.h>
+#include <rte_errno.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
 #include <rte_prefetch.h>
 
 #include "dp_classify.h"
@@ -180,11 +184,17 @@ flow_key_of(struct dp_flow_key *k, const uint8_t *mac, unsigned int dir, const s
 	k->dport = reverse ? dp_pkt_sport(x) : dp_pkt_dport(x);
 }
 
-/* Resolves an ACL side; *opens when the deciding ACE initiates a direction-initiated flow. */
+/* Flow-table dependence of a frame's decision (struct vc_val.fdep): per side, bit 2 * side
+ * when the flow table was consulted, bit 2 * side + 1 when it held the flow; FDEP_NO_TABLE
+ * when a reverse direction-initiated ACE could decide but there was no table. */
+#define FDEP_NO_TABLE 0x80
+
+/* Resolves an ACL side; *opens when the deciding ACE initiates a direction-initiated flow;
+ * records in *fdep what the decision took from the flow table. */
 static void
 side_resolve(const struct dp_gen *g, struct side *s, unsigned int dir, const struct dp_pkt *p,
 	     const uint8_t *mac, const uint32_t *res, uint32_t cats, struct dp_flow_table *ft,
-	     uint64_t now, bool *opens)
+	     uint64_t now, bool *opens, uint8_t *fdep)
 {
 	/* results are ACE indexes + 1 of the context's image: the base's or this one's (both
 	 * in the policy's order, so comparing them within one context compares positions) */
@@ -194,11 +204,16 @@ side_resolve(const struct dp_gen *g, struct side *s, unsigned int dir, const str
 	*opens = false;
 	if (cats > 1) {
 		uint32_t r1 = res[s->key * cats + DP_CAT_REVERSE];
+		if (r1 && (!r0 || r1 < r0) && !ft)
+			*fdep |= FDEP_NO_TABLE;
 		if (r1 && (!r0 || r1 < r0) && ft) {
 			struct dp_flow_key k;
 			flow_key_of(&k, mac, !dir, p, true);
-			if (dp_flow_lookup(ft, &k, p->key.k4.tcp_icmp, now))
+			*fdep |= (uint8_t)(1u << (2 * dir));
+			if (dp_flow_lookup(ft, &k, p->key.k4.tcp_icmp, now)) {
 				best = r1;
+				*fdep |= (uint8_t)(2u << (2 * dir));
+			}
 		}
 	}
 	if (!best)
@@ -306,6 +321,288 @@ slot_of(const struct dp_devs *devs, struct dp_dev_cache *dc, uint64_t mac, int32
 	return word & DP_SLOT_VALID ? word : 0;
 }
 
+/* ---- verdict cache (dp_classify.h) ------------------------------------------------------- */
+
+/* Entry: key words, then struct vc_val; IPv4 8 words (one cache line), IPv6 16 (two). */
+#define VC_KW4 4
+#define VC_KW6 7
+#define VC_EW4 8
+#define VC_EW6 16
+
+struct vc_val {
+	uint32_t stamp; /* 0: empty */
+	int32_t pos[2];
+	uint32_t policy, ace;
+	uint32_t hit[2]; /* ACEs whose hit counters move, or MGI_NO_POLICY */
+	uint8_t verdict, reason;
+	uint8_t fdep; /* the flow-table lookups the decision made and their answers */
+	uint8_t pad;
+};
+
+struct dp_vcache {
+	uint64_t gen_uid, epoch;
+	uint32_t stamp;
+	uint32_t mask[2]; /* [0] IPv4, [1] IPv6: entries - 1 (tab NULL: not cached) */
+	uint8_t shift[2]; /* 32 - log2(entries) */
+	uint64_t *tab[2];
+	struct dp_vcache_stats st;
+};
+
+static uint64_t *
+vc_table(uint32_t entries, uint32_t words, uint32_t *mask, uint8_t *shift, int socket_id)
+{
+	uint32_t n = rte_align32pow2(entries < 64 ? 64 : entries);
+	*mask = n - 1;
+	*shift = (uint8_t)(32 - rte_log2_u32(n));
+	return rte_zmalloc_socket("mg_vcache", (size_t)n * words * 8, RTE_CACHE_LINE_SIZE,
+				  socket_id);
+}
+
+struct dp_vcache *
+dp_vcache_create(uint32_t entries4, uint32_t entries6, int socket_id)
+{
+	struct dp_vcache *vc =
+		rte_zmalloc_socket("mg_vcache", sizeof(*vc), RTE_CACHE_LINE_SIZE, socket_id);
+	if (!vc)
+		return NULL;
+	vc->stamp = 1;
+	if ((entries4 &&
+	     !(vc->tab[0] = vc_table(entries4, VC_EW4, &vc->mask[0], &vc->shift[0], socket_id))) ||
+	    (entries6 &&
+	     !(vc->tab[1] = vc_table(entries6, VC_EW6, &vc->mask[1], &vc->shift[1], socket_id)))) {
+		dp_vcache_destroy(vc);
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	return vc;
+}
+
+void
+dp_vcache_destroy(struct dp_vcache *vc)
+{
+	if (!vc)
+		return;
+	rte_free(vc->tab[0]);
+	rte_free(vc->tab[1]);
+	rte_free(vc);
+}
+
+const struct dp_vcache_stats *
+dp_vcache_stats(const struct dp_vcache *vc)
+{
+	return &vc->st;
+}
+
+size_t
+dp_vcache_bytes(const struct dp_vcache *vc)
+{
+	return (vc->tab[0] ? ((size_t)vc->mask[0] + 1) * VC_EW4 * 8 : 0) +
+	       (vc->tab[1] ? ((size_t)vc->mask[1] + 1) * VC_EW6 * 8 : 0);
+}
+
+/* Empties the cache when the generation or the bindings changed since its entries were made. */
+static void
+vc_sync(struct dp_vcache *vc, const struct dp_gen *g, const struct dp_devs *devs)
+{
+	uint64_t epoch = __atomic_load_n(&devs->epoch, __ATOMIC_ACQUIRE);
+	if (likely(vc->gen_uid == g->uid && vc->epoch == epoch))
+		return;
+	vc->gen_uid = g->uid;
+	vc->epoch = epoch;
+	vc->st.flushes++;
+	if (++vc->stamp == 0) { /* after 2^32 flushes: clear for real */
+		for (unsigned int f = 0; f < 2; f++)
+			if (vc->tab[f])
+				memset(vc->tab[f], 0,
+				       ((size_t)vc->mask[f] + 1) * (f ? VC_EW6 : VC_EW4) * 8);
+		vc->stamp = 1;
+	}
+}
+
+/* The key words of a frame: 0 when it is not cacheable, else the number of words. */
+static inline unsigned int
+vc_key(const struct dp_pkt *x, uint64_t *k)
+{
+	const struct dp_acl4_key *a = &x->key.k4;
+	if (x->malformed || x->family == MGI_FAMILY_ETH)
+		return 0;
+	k[0] = x->mac[0] | (uint64_t)a->proto << 48 | (uint64_t)a->meta << 56;
+	k[1] = x->mac[1] | (uint64_t)a->tcp_icmp << 48 | (uint64_t)x->family << 56;
+	if (x->family == MGI_FAMILY_IPV4) {
+		k[2] = (uint64_t)a->src | (uint64_t)a->dst << 32;
+		k[3] = (uint64_t)a->sport | (uint64_t)a->dport << 16;
+		return VC_KW4;
+	}
+	const struct dp_acl6_key *b = &x->key.k6;
+	memcpy(&k[2], b->src, 16);
+	memcpy(&k[4], b->dst, 16);
+	k[6] = (uint64_t)b->sport | (uint64_t)b->dport << 16;
+	return VC_KW6;
+}
+
+static inline uint32_t
+vc_hash(const uint64_t *k, unsigned int kw)
+{
+	uint32_t h = 0x5bd1e995;
+	for (unsigned int i = 0; i < kw; i++)
+		h = rte_hash_crc_8byte(k[i], h);
+	return h;
+}
+
+static inline uint64_t *
+vc_ent(const struct dp_vcache *vc, unsigned int f, uint32_t h, unsigned int which)
+{
+	uint32_t i = which ? (uint32_t)(h * 0x9e3779b1u) >> vc->shift[f] : h & vc->mask[f];
+	return vc->tab[f] + (size_t)i * (f ? VC_EW6 : VC_EW4);
+}
+
+static inline bool
+vc_match(const uint64_t *e, const uint64_t *k, unsigned int kw, uint32_t stamp)
+{
+	const struct vc_val *v = (const struct vc_val *)(e + kw);
+	uint64_t d = 0;
+	for (unsigned int i = 0; i < kw; i++)
+		d |= e[i] ^ k[i];
+	return !d && v->stamp == stamp;
+}
+
+/* Per-frame state of the cache within one burst. */
+struct vc_burst {
+	uint64_t k[DP_BURST_MAX][VC_KW6];
+	uint32_t h[DP_BURST_MAX];
+	uint8_t kw[DP_BURST_MAX];        /* 0: not cacheable */
+	uint8_t cacheable[DP_BURST_MAX]; /* after the full path: may be recorded */
+	uint8_t fdep[DP_BURST_MAX];
+	uint32_t hit_ace[DP_BURST_MAX][2];
+};
+
+/*
+ * Looks the burst up; frames found get their results and move their rule counters, the others
+ * are listed in todo[]. Returns the number of those.
+ */
+/* Do the flow table's answers for frame x still match those recorded in fdep? */
+static bool
+vc_flows_same(uint8_t fdep, const struct dp_pkt *x, struct dp_flow_table *ft, uint64_t now)
+{
+	if (!ft)
+		return false;
+	for (unsigned int side = 0; side < 2; side++) {
+		if (!(fdep & (1u << (2 * side))))
+			continue;
+		struct dp_flow_key k;
+		flow_key_of(&k, dp_pkt_mac(x, side), !side, x, true);
+		bool present = dp_flow_lookup(ft, &k, x->key.k4.tcp_icmp, now);
+		if (present != !!(fdep & (2u << (2 * side))))
+			return false;
+	}
+	return true;
+}
+
+static uint32_t
+vc_lookup(struct dp_vcache *vc, struct vc_burst *vb, struct dp_pkt *pk, uint32_t n, uint64_t *hits,
+	  uint32_t *todo, struct dp_flow_table *ft, uint64_t now)
+{
+	uint32_t nt = 0, nh = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		unsigned int kw = vc_key(&pk[i], vb->k[i]);
+		unsigned int f = kw == VC_KW6;
+		if (kw && !vc->tab[f])
+			kw = 0;
+		vb->kw[i] = (uint8_t)kw;
+		if (!kw)
+			continue;
+		uint32_t h = vc_hash(vb->k[i], kw);
+		vb->h[i] = h;
+		const uint64_t *e0 = vc_ent(vc, f, h, 0), *e1 = vc_ent(vc, f, h, 1);
+		rte_prefetch0(e0);
+		rte_prefetch0(e1);
+		if (f) {
+			rte_prefetch0(e0 + 8);
+			rte_prefetch0(e1 + 8);
+		}
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		unsigned int kw = vb->kw[i];
+		if (!kw) {
+			todo[nt++] = i;
+			continue;
+		}
+		unsigned int f = kw == VC_KW6;
+		const uint64_t *e = vc_ent(vc, f, vb->h[i], 0);
+		if (!vc_match(e, vb->k[i], kw, vc->stamp)) {
+			e = vc_ent(vc, f, vb->h[i], 1);
+			if (!vc_match(e, vb->k[i], kw, vc->stamp)) {
+				todo[nt++] = i;
+				continue;
+			}
+		}
+		const struct vc_val *v = (const struct vc_val *)(e + kw);
+		struct dp_pkt *x = &pk[i];
+		if (unlikely(v->fdep) && !vc_flows_same(v->fdep, x, ft, now)) {
+			vc->st.flow_changed++;
+			todo[nt++] = i;
+			continue;
+		}
+		x->verdict = v->verdict;
+		x->reason = v->reason;
+		x->policy = v->policy;
+		x->ace = v->ace;
+		x->pos[0] = v->pos[0];
+		x->pos[1] = v->pos[1];
+		x->slot[0] = x->slot[1] = 0;
+		if (v->hit[0] != MGI_NO_POLICY)
+			hits[v->hit[0]]++;
+		if (v->hit[1] != MGI_NO_POLICY)
+			hits[v->hit[1]]++;
+		nh++;
+	}
+	vc->st.hits += nh;
+	vc->st.misses += nt;
+	return nt;
+}
+
+/* Records the cacheable frames of todo[] decided by the full path. */
+static void
+vc_insert(struct dp_vcache *vc, struct vc_burst *vb, const struct dp_pkt *pk, const uint32_t *todo,
+	  uint32_t nt)
+{
+	for (uint32_t j = 0; j < nt; j++) {
+		uint32_t i = todo[j];
+		unsigned int kw = vb->kw[i];
+		if (!kw)
+			continue;
+		if (!vb->cacheable[i]) {
+			vc->st.uncacheable++;
+			continue;
+		}
+		unsigned int f = kw == VC_KW6;
+		uint64_t *e0 = vc_ent(vc, f, vb->h[i], 0), *e1 = vc_ent(vc, f, vb->h[i], 1);
+		const struct vc_val *v0 = (const struct vc_val *)(e0 + kw);
+		const struct vc_val *v1 = (const struct vc_val *)(e1 + kw);
+		/* a free (stale) candidate first; else the one the hash's top bit names */
+		uint64_t *e = v0->stamp != vc->stamp   ? e0
+			      : v1->stamp != vc->stamp ? e1
+			      : vb->h[i] >> 31         ? e1
+						       : e0;
+		const struct dp_pkt *x = &pk[i];
+		memcpy(e, vb->k[i], kw * 8);
+		*(struct vc_val *)(e + kw) = (struct vc_val){
+			.stamp = vc->stamp,
+			.pos = {x->pos[0], x->pos[1]},
+			.policy = x->policy,
+			.ace = x->ace,
+			.hit = {vb->hit_ace[i][0], vb->hit_ace[i][1]},
+			.verdict = x->verdict,
+			.reason = x->reason,
+			.fdep = vb->fdep[i],
+		};
+		vc->st.inserts++;
+	}
+}
+
+/* ---- the burst ---------------------------------------------------------------------------- */
+
 void
 dp_classify_burst_cached(const struct dp_gen *g, const struct dp_devs *devs,
 			 struct dp_dev_cache *dc, struct dp_flow_table *ft, struct dp_pkt *pk,
@@ -325,16 +622,28 @@ dp_classify_burst_cached(const struct dp_gen *g, const struct dp_devs *devs,
 	struct dp_dev_ctr *dctr =
 		devs->ctr + (size_t)(worker < devs->n_workers ? worker : 0) * devs->cap;
 	uint64_t n_allowed = 0, rx_reason[MG_R_COUNT_] = {0};
+	struct dp_vcache *vc = dc ? dc->vc : NULL;
+	struct vc_burst vb;
+	uint32_t todo[DP_BURST_MAX], nt = n;
 
 	if (!n)
 		return;
+	if (vc) {
+		vc_sync(vc, g, devs);
+		nt = vc_lookup(vc, &vb, pk, n, hits, todo, ft, now);
+	} else {
+		for (uint32_t i = 0; i < n; i++)
+			todo[i] = i;
+	}
+	if (!nt)
+		goto count;
 	k.n[0] = k.n[1] = k.n[2] = k.n[3] = 0;
 	k.n_extra = 0;
 
-	/* 1. the burst's distinct MACs (source, destination of each frame), looked up at once */
+	/* 1. the distinct MACs (source, destination of each frame) left, looked up at once */
 	memset(uslot, 0, sizeof(uslot));
-	for (uint32_t j = 0; j < 2 * n; j++) {
-		uint64_t m = pk[j >> 1].mac[j & 1];
+	for (uint32_t j = 0; j < 2 * nt; j++) {
+		uint64_t m = pk[todo[j >> 1]].mac[j & 1];
 		uint32_t h = uniq_hash(m);
 		while (uslot[h] && ukey[uslot[h] - 1] != m)
 			h = (h + 1) & (UNIQ_SLOTS - 1);
@@ -353,12 +662,12 @@ dp_classify_burst_cached(const struct dp_gen *g, const struct dp_devs *devs,
 	}
 
 	/* 2. everything before the ACEs; queue rte_acl keys */
-	for (uint32_t i = 0; i < n; i++) {
-		struct dp_pkt *x = &pk[i];
+	for (uint32_t j = 0; j < nt; j++) {
+		struct dp_pkt *x = &pk[todo[j]];
 		bool acl0 = false;
 		for (unsigned int side = 0; side < 2; side++) {
-			struct side *s = &sides[i][side];
-			int32_t pos = upos[uidx[2 * i + side]];
+			struct side *s = &sides[j][side];
+			int32_t pos = upos[uidx[2 * j + side]];
 			s->state = SIDE_NONE;
 			x->pos[side] = -1;
 			if (pos < 0)
@@ -379,33 +688,44 @@ dp_classify_burst_cached(const struct dp_gen *g, const struct dp_devs *devs,
 		if (k.n[f])
 			rte_acl_classify(g->acl[f], k.d[f], r[f], k.n[f], g->categories[f]);
 
-	/* 4. in frame order: flows, both-sides rule, counters, new flows */
-	for (uint32_t i = 0; i < n; i++) {
+	/* 4. in frame order: flows, both-sides rule, rule counters, new flows */
+	for (uint32_t j = 0; j < nt; j++) {
+		uint32_t i = todo[j];
 		struct dp_pkt *x = &pk[i];
 		bool opens[2] = {false, false};
 		bool decided = false;
+		uint8_t fdep = 0;
+		uint32_t hit_ace[2] = {MGI_NO_POLICY, MGI_NO_POLICY};
 
 		x->verdict = MG_ALLOW;
 		x->reason = MG_R_NOT_DEVICE;
 		x->policy = MGI_NO_POLICY;
 		x->ace = MGI_NO_POLICY;
 		for (unsigned int side = 0; side < 2 && !decided; side++) {
-			struct side *s = &sides[i][side];
+			struct side *s = &sides[j][side];
 			if (s->state == SIDE_NONE)
 				continue;
 			if (s->state == SIDE_ACL) {
 				unsigned int f = s->ctx;
 				side_resolve(g, s, side, x, dp_pkt_mac(x, side), r[f],
-					     g->categories[f], ft, now, &opens[side]);
+					     g->categories[f], ft, now, &opens[side], &fdep);
 			}
 			x->verdict = s->verdict;
 			x->reason = s->reason;
 			x->policy = s->policy;
 			x->ace = s->ace;
-			if (s->ace != MGI_NO_POLICY)
+			if (s->ace != MGI_NO_POLICY) {
 				hits[s->ace]++;
+				hit_ace[side] = s->ace;
+			}
 			if (s->verdict == MG_DENY)
 				decided = true;
+		}
+		if (vc) {
+			vb.cacheable[i] = !(fdep & FDEP_NO_TABLE) && !opens[0] && !opens[1];
+			vb.fdep[i] = fdep;
+			vb.hit_ace[i][0] = hit_ace[0];
+			vb.hit_ace[i][1] = hit_ace[1];
 		}
 		if (x->verdict == MG_ALLOW && (opens[0] || opens[1]) && ft) {
 			for (unsigned int side = 0; side < 2; side++) {
@@ -421,6 +741,14 @@ dp_classify_burst_cached(const struct dp_gen *g, const struct dp_devs *devs,
 				}
 			}
 		}
+	}
+	if (vc)
+		vc_insert(vc, &vb, pk, todo, nt);
+
+count:
+	/* 5. reasons and device counters of every frame, from the cache or not */
+	for (uint32_t i = 0; i < n; i++) {
+		struct dp_pkt *x = &pk[i];
 		rx_reason[x->reason]++;
 		n_allowed += x->verdict == MG_ALLOW;
 		for (unsigned int side = 0; side < 2; side++) {

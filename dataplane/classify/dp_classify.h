@@ -41,12 +41,47 @@ struct dp_dev_cache_ent {
 	uint32_t stamp;
 };
 
+struct dp_vcache;
+
 struct dp_dev_cache {
 	uint64_t epoch; /* the table epoch the entries of `stamp` belong to */
 	uint32_t stamp; /* entries with another stamp are empty */
 	uint64_t hits, misses;
+	struct dp_vcache *vc; /* the worker's verdict cache, or NULL (none) */
 	struct dp_dev_cache_ent e[DP_DEV_CACHE_SIZE];
 };
+
+/*
+ * A worker's verdict cache: the exact decision of an earlier frame with the same inputs, so
+ * that the frames of a known conversation skip the device lookups, the per-side steps and
+ * rte_acl (the role of the exact-match cache in OVS-DPDK).
+ *
+ * Key: everything an IP frame's verdict depends on besides the generation and the bindings:
+ * both MACs, the family, and the rte_acl key fields (protocol, meta flags, TCP flags or ICMP
+ * type, addresses, ports or ICMP code). Value: verdict, reason, deciding policy and ACE, the
+ * ACEs whose counters the frame moves, and the device table positions of both sides.
+ *
+ * Exactness: entries carry a stamp valid for one generation (dp_gen.uid) and one value of
+ * the device table's epoch, which every binding change bumps; any change empties the cache.
+ * Recorded: IPv4 and IPv6 frames that are not malformed and do not open a direction-initiated
+ * flow. When a reverse direction-initiated ACE could decide a frame, the entry also records
+ * the flow-table lookups made and their answers: a hit repeats those lookups (refreshing the
+ * flows as the full path does) and is used only when the answers are the same. The others
+ * always take the full path. Two candidate entries per key (two hash positions), one cache line per
+ * IPv4 entry and two per IPv6 entry. Owned by one thread.
+ */
+struct dp_vcache_stats {
+	uint64_t hits, misses, inserts, uncacheable, flushes;
+	uint64_t flow_changed; /* of misses: an entry whose flow-table answers no longer hold */
+};
+
+/* entries4 / entries6: entries per family, rounded up to a power of two (0: that family is
+ * not cached). NULL with rte_errno on failure. */
+struct dp_vcache *dp_vcache_create(uint32_t entries4, uint32_t entries6, int socket_id);
+void dp_vcache_destroy(struct dp_vcache *vc);
+const struct dp_vcache_stats *dp_vcache_stats(const struct dp_vcache *vc);
+/* Bytes of table memory. */
+size_t dp_vcache_bytes(const struct dp_vcache *vc);
 
 /*
  * Classifies pk[0..n) (n <= DP_BURST_MAX, parsed by dp_parse_burst()) with generation g. ft: the

@@ -42,12 +42,12 @@ struct dp_pkt {
 	uint8_t malformed; /* 0 or 1 */
 	uint32_t len;      /* frame bytes, for counters */
 	/* results of dp_classify_burst() */
-	uint8_t verdict; /* enum mg_verdict */
-	uint8_t reason;  /* enum mg_reason: the deciding one */
-	uint32_t policy; /* deciding policy or MGI_NO_POLICY */
-	uint32_t ace;    /* deciding global ACE index or MGI_NO_POLICY */
-	int32_t pos[2];  /* device table positions of the source / destination, or < 0 */
-	uint64_t slot[2];
+	uint8_t verdict;  /* enum mg_verdict */
+	uint8_t reason;   /* enum mg_reason: the deciding one */
+	uint32_t policy;  /* deciding policy or MGI_NO_POLICY */
+	uint32_t ace;     /* deciding global ACE index or MGI_NO_POLICY */
+	int32_t pos[2];   /* device table positions of the source / destination, or < 0 */
+	uint64_t slot[2]; /* their slot words; 0 when the verdict came from the verdict cache */
 };
 
 /* Parses n frames (data[i], len[i] bytes, contiguous) into pk[0..n). */

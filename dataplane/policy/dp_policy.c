@@ -756,7 +756,9 @@ dp_gen_update(const void *blob, size_t size, uint64_t generation, struct dp_pids
 	g = calloc(1, sizeof(*g));
 	if (!g)
 		goto out_err;
+	static uint64_t uids;
 	g->generation = generation;
+	g->uid = __atomic_add_fetch(&uids, 1, __ATOMIC_RELAXED);
 	g->n_workers = n_workers ? n_workers : 1;
 	g->blob = aligned_alloc(8, RTE_ALIGN_CEIL(size ? size : 8, 8));
 	if (!g->blob)
@@ -962,6 +964,7 @@ dp_devs_set(struct dp_devs *d, const uint8_t mac_in[6], uint32_t pid, uint8_t st
 	int32_t pos = rte_hash_lookup(d->h, mac);
 	if (pos >= 0) {
 		__atomic_store_n(&d->slot[pos].word, dp_slot_make(pid, state), __ATOMIC_RELEASE);
+		__atomic_add_fetch(&d->epoch, 1, __ATOMIC_RELEASE);
 		return 0;
 	}
 	pos = rte_hash_add_key(d->h, mac);
@@ -983,6 +986,7 @@ dp_devs_set_state(struct dp_devs *d, const uint8_t mac_in[6], uint8_t state)
 		return -ENOENT;
 	uint64_t s = __atomic_load_n(&d->slot[pos].word, __ATOMIC_RELAXED);
 	__atomic_store_n(&d->slot[pos].word, dp_slot_make(dp_slot_pid(s), state), __ATOMIC_RELEASE);
+	__atomic_add_fetch(&d->epoch, 1, __ATOMIC_RELEASE);
 	return 0;
 }
 

@@ -128,7 +128,9 @@ struct dp_base {
 
 struct dp_gen {
 	uint64_t generation;
-	void *blob; /* owned copy of the image */
+	uint64_t uid; /* unique per dp_gen_update() call, never reused (the generation number is:
+		       * a rebuilt base republishes the same one) */
+	void *blob;   /* owned copy of the image */
 	size_t size;
 	struct mgi_image img;
 	/* [0] base IPv4, [1] base IPv6, [2] overlay IPv4, [3] overlay IPv6 (NULL: no rule) */
@@ -243,8 +245,9 @@ struct dp_devs {
 	uint32_t n_workers;
 	uint32_t refs; /* generations referring to this table (control thread) */
 	bool rcu;      /* deleted positions are reclaimed after a grace period */
-	/* bumped (atomic, release) after every MAC added or deleted; unique across tables: the
-	 * workers' lookup caches are valid for one value */
+	/* bumped (atomic, release) after every change: a MAC added or deleted, a slot word
+	 * rewritten; unique across tables: the workers' lookup and verdict caches are valid for
+	 * one value */
 	uint64_t epoch;
 };
 

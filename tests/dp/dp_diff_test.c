@@ -146,6 +146,79 @@ out:
 }
 
 /*
+ * The verdict cache against binding changes within one generation: X's frame is decided by its
+ * policy (default deny), then X loses its policy (profile-no-policy), then gets it back; each
+ * time the same frame, twice (the second from the cache). Returns the number of failures.
+ */
+static int
+vcache_binding_check(struct dp_pids *pids)
+{
+	static const uint8_t x_mac[6] = {0x02, 0, 0, 0, 0x0d, 1};
+	struct mgi_builder *b = mgi_builder_create();
+	struct dp_dev_cache *dc = calloc(1, sizeof(*dc));
+	struct dp_devs *devs = dp_devs_create("vc_devs", 64, 1, NULL);
+	struct dp_gen *g = NULL;
+	void *blob = NULL;
+	size_t size;
+	char err[256] = "";
+	int fails = 1;
+
+	if (!b || !dc || !devs || mgi_builder_add_policy(b, "vc", "https://x.example/vc") < 0 ||
+	    mgi_builder_finish(b, &blob, &size) < 0 ||
+	    !(dc->vc = dp_vcache_create(64, 64, SOCKET_ID_ANY)))
+		goto out;
+	g = dp_gen_build(blob, size, 2000000, pids, 1, err, sizeof(err));
+	if (!g)
+		goto out;
+	uint8_t f[64] = {0};
+	memcpy(f, (uint8_t[]){0x02, 0, 0, 0, 0x0b, 1}, 6); /* to a non-device, from X */
+	memcpy(f + 6, x_mac, 6);
+	f[12] = 0x08, f[14] = 0x45, f[17] = 20 + 8, f[23] = 17, f[14 + 20 + 5] = 8;
+	static const struct {
+		uint32_t pid; /* 0: the policy's, else DP_NO_PID */
+		uint8_t reason;
+	} steps[] = {{0, MG_R_DEFAULT_DENY}, {1, MG_R_PROFILE_NO_POLICY}, {0, MG_R_DEFAULT_DENY}};
+	fails = 0;
+	for (size_t st = 0; st < RTE_DIM(steps); st++) {
+		uint32_t pid = steps[st].pid ? DP_NO_PID : g->policy_pid[0];
+		if (dp_devs_set(devs, x_mac, pid, MG_STATE_ENFORCED) < 0) {
+			fails++;
+			break;
+		}
+		for (int pass = 0; pass < 2; pass++) {
+			struct dp_pkt pk;
+			dp_parse(&pk, f, 60);
+			dp_classify_burst_cached(g, devs, dc, NULL, &pk, 1, NULL, 0, 1);
+			if (pk.reason != steps[st].reason) {
+				fprintf(stderr,
+					"verdict cache: binding step %zu pass %d: %s, want %s\n",
+					st, pass, mg_reason_str(pk.reason),
+					mg_reason_str(steps[st].reason));
+				fails++;
+			}
+		}
+	}
+	const struct dp_vcache_stats *vs = dp_vcache_stats(dc->vc);
+	if (vs->hits != 3) { /* the second pass of every step */
+		fprintf(stderr, "verdict cache: %" PRIu64 " hits in the binding check, want 3\n",
+			vs->hits);
+		fails++;
+	}
+	printf("  verdict cache across binding changes: %s\n", fails ? "WRONG" : "ok");
+out:
+	if (fails && !g)
+		fprintf(stderr, "verdict cache binding check setup failed %s\n", err);
+	dp_gen_destroy(g);
+	free(blob);
+	dp_devs_destroy(devs);
+	if (dc)
+		dp_vcache_destroy(dc->vc);
+	free(dc);
+	mgi_builder_destroy(b);
+	return fails;
+}
+
+/*
  * Policy updates: chains of images, each a random successor of the previous (tg_image_mutate:
  * policies added, changed, removed, renumbered, address sets changed), built incrementally
  * like dp_ctrl_load does (dp_gen_update over the previous generation's base: unchanged
@@ -164,6 +237,7 @@ update_sequences(struct tg *t, struct dp_pids *pids, struct dp_dev_cache *dc, ui
 	static size_t lens[DP_BURST_MAX];
 	struct dp_devs *devs = dp_devs_create("upd_devs", 1024, 1, NULL);
 	uint64_t mism = 0, n_gen = 0, n_frames = 0;
+	uint32_t n_last = 0;
 	char err[256] = "";
 
 	if (!devs)
@@ -233,59 +307,76 @@ update_sequences(struct tg *t, struct dp_pids *pids, struct dp_dev_cache *dc, ui
 			struct mg_flows *rf = mg_flows_create();
 			if (!ft || !rf)
 				return mism + 1;
-			for (uint32_t done = 0; done < 600;) {
-				uint32_t n = 1 + (uint32_t)(tg_rand(t) % DP_BURST_MAX);
+			/* the first burst of a step replays the previous step's last one: the
+			 * verdict cache must not answer from the previous generation */
+			for (uint32_t done = 0, first = 1; done < 600; first = 0) {
+				uint32_t n = first && n_last
+						     ? n_last
+						     : 1 + (uint32_t)(tg_rand(t) % DP_BURST_MAX);
 				const uint8_t *data[DP_BURST_MAX];
 				uint32_t dlen[DP_BURST_MAX];
 				struct dp_pkt pk[DP_BURST_MAX];
 				for (uint32_t i = 0; i < n; i++) {
-					lens[i] = tg_rand(t) % 8
-							  ? tg_frame_image(t, &g->img, frames[i])
-							  : tg_frame(t, frames[i]);
+					if (!first || !n_last)
+						lens[i] = tg_rand(t) % 8
+								  ? tg_frame_image(t, &g->img,
+										   frames[i])
+								  : tg_frame(t, frames[i]);
 					data[i] = frames[i];
 					dlen[i] = (uint32_t)lens[i];
 				}
-				dp_parse_burst(pk, data, dlen, n);
-				dp_classify_burst_cached(g, devs, dc, ft, pk, n, NULL, 0, 1);
-				for (uint32_t i = 0; i < n; i++) {
-					struct mg_pkt p;
-					struct mg_result r;
-					mg_pkt_parse(&p, frames[i], lens[i]);
-					mg_classify_frame(&g->img, &p, rf, &r);
-					if (r.verdict != pk[i].verdict ||
-					    r.reason != pk[i].reason || r.policy != pk[i].policy ||
-					    r.ace != pk[i].ace) {
-						if (mism++ < 10) {
-							fprintf(stderr,
-								"UPDATE MISMATCH generation "
-								"%" PRIu64
-								" (overlay %u policies): reference "
-								"%s/%s "
-								"policy %u ace %u, fast path %s/%s "
-								"policy "
-								"%u ace %u\n",
-								g->generation, g->n_overlay,
-								r.verdict ? "deny" : "allow",
-								mg_reason_str(r.reason), r.policy,
-								r.ace,
-								pk[i].verdict ? "deny" : "allow",
-								mg_reason_str(pk[i].reason),
-								pk[i].policy, pk[i].ace);
-							hexdump(frames[i], lens[i]);
+				n_last = n;
+				for (int pass = 0; pass < 2; pass++) {
+					dp_parse_burst(pk, data, dlen, n);
+					dp_classify_burst_cached(g, devs, dc, ft, pk, n, NULL, 0,
+								 1);
+					for (uint32_t i = 0; i < n; i++) {
+						struct mg_pkt p;
+						struct mg_result r;
+						mg_pkt_parse(&p, frames[i], lens[i]);
+						mg_classify_frame(&g->img, &p, rf, &r);
+						if (r.verdict != pk[i].verdict ||
+						    r.reason != pk[i].reason ||
+						    r.policy != pk[i].policy ||
+						    r.ace != pk[i].ace) {
+							if (mism++ < 10) {
+								fprintf(stderr,
+									"UPDATE MISMATCH "
+									"generation "
+									"%" PRIu64
+									" (overlay %u policies): "
+									"reference "
+									"%s/%s "
+									"policy %u ace %u, fast "
+									"path %s/%s "
+									"policy "
+									"%u ace %u\n",
+									g->generation, g->n_overlay,
+									r.verdict ? "deny"
+										  : "allow",
+									mg_reason_str(r.reason),
+									r.policy, r.ace,
+									pk[i].verdict ? "deny"
+										      : "allow",
+									mg_reason_str(pk[i].reason),
+									pk[i].policy, pk[i].ace);
+								hexdump(frames[i], lens[i]);
+							}
+						} else if (r.ace != MGI_NO_POLICY &&
+							   g->ace[r.ace].family != MGI_FAMILY_ETH) {
+							const struct dp_policy_info *pi =
+								&g->pol[r.policy];
+							if (pi->overlay)
+								by_path[1]++;
+							else if (pi->acl_pol != r.policy ||
+								 g->base->img.policies[pi->acl_pol]
+										 .first_ace !=
+									 g->img.policies[r.policy]
+										 .first_ace)
+								by_path[0]++;
+							else
+								by_path[2]++;
 						}
-					} else if (r.ace != MGI_NO_POLICY &&
-						   g->ace[r.ace].family != MGI_FAMILY_ETH) {
-						const struct dp_policy_info *pi = &g->pol[r.policy];
-						if (pi->overlay)
-							by_path[1]++;
-						else if (pi->acl_pol != r.policy ||
-							 g->base->img.policies[pi->acl_pol]
-									 .first_ace !=
-								 g->img.policies[r.policy]
-									 .first_ace)
-							by_path[0]++;
-						else
-							by_path[2]++;
 					}
 				}
 				done += n;
@@ -336,9 +427,12 @@ main(int argc, char **argv)
 	t = malloc(sizeof(*t));
 	/* the workers' lookup cache, across images and device tables like a worker's */
 	struct dp_dev_cache *dc = calloc(1, sizeof(*dc));
+	/* and its verdict cache, small: entries are evicted and reused all the time */
+	if (dc)
+		dc->vc = dp_vcache_create(2048, 512, SOCKET_ID_ANY);
 	pids = dp_pids_create(1 << 16);
 	struct dp_devs *devs = dp_devs_create("diff_devs", 1024, 1, NULL);
-	if (!t || !pids || !devs || !dc) {
+	if (!t || !pids || !devs || !dc || !dc->vc) {
 		fprintf(stderr, "setup failed\n");
 		return 1;
 	}
@@ -420,45 +514,52 @@ main(int argc, char **argv)
 				data[i] = frames[i];
 				dlen[i] = (uint32_t)lens[i];
 			}
-			dp_parse_burst(pk, data, dlen, n);
-			dp_classify_burst_cached(g, devs, dc, ft, pk, n, NULL, 0, 1);
-			for (uint32_t i = 0; i < n; i++) {
-				struct mg_pkt p;
-				struct mg_result r;
-				mg_pkt_parse(&p, frames[i], lens[i]);
-				const char *what = fields_differ(&pk[i], &p);
-				if (what) {
-					if (mismatches++ < 10) {
-						fprintf(stderr,
-							"PARSE MISMATCH image %" PRIu64
-							": %s (reference malformed %d)\n",
-							n_images, what, p.malformed);
-						hexdump(frames[i], lens[i]);
+			/* twice: the second pass meets the verdict cache's entries */
+			for (int pass = 0; pass < 2; pass++) {
+				dp_parse_burst(pk, data, dlen, n);
+				dp_classify_burst_cached(g, devs, dc, ft, pk, n, NULL, 0, 1);
+				for (uint32_t i = 0; i < n; i++) {
+					struct mg_pkt p;
+					struct mg_result r;
+					mg_pkt_parse(&p, frames[i], lens[i]);
+					const char *what = fields_differ(&pk[i], &p);
+					if (what) {
+						if (mismatches++ < 10) {
+							fprintf(stderr,
+								"PARSE MISMATCH image %" PRIu64
+								": %s (reference malformed %d)\n",
+								n_images, what, p.malformed);
+							hexdump(frames[i], lens[i]);
+						}
+						continue;
 					}
-					continue;
-				}
-				n_malformed += p.malformed;
-				mg_classify_frame(&g->img, &p, rf, &r);
-				by_reason[r.reason]++;
-				if (r.ace != MGI_NO_POLICY &&
-				    (g->ace[r.ace].flags & DP_ACE_REVERSE))
-					n_reverse++;
-				if (r.ace != MGI_NO_POLICY &&
-				    g->ace[r.ace].family == MGI_FAMILY_IPV6)
-					n_v6_ace++;
-				if (r.verdict != pk[i].verdict || r.reason != pk[i].reason ||
-				    r.policy != pk[i].policy || r.ace != pk[i].ace) {
-					if (mismatches++ < 10) {
-						fprintf(stderr,
-							"MISMATCH image %" PRIu64
-							": reference %s/%s policy %u ace %u, fast "
-							"path %s/%s policy %u ace %u\n",
-							n_images, r.verdict ? "deny" : "allow",
-							mg_reason_str(r.reason), r.policy, r.ace,
-							pk[i].verdict ? "deny" : "allow",
-							mg_reason_str(pk[i].reason), pk[i].policy,
-							pk[i].ace);
-						hexdump(frames[i], lens[i]);
+					n_malformed += p.malformed;
+					mg_classify_frame(&g->img, &p, rf, &r);
+					by_reason[r.reason]++;
+					if (r.ace != MGI_NO_POLICY &&
+					    (g->ace[r.ace].flags & DP_ACE_REVERSE))
+						n_reverse++;
+					if (r.ace != MGI_NO_POLICY &&
+					    g->ace[r.ace].family == MGI_FAMILY_IPV6)
+						n_v6_ace++;
+					if (r.verdict != pk[i].verdict ||
+					    r.reason != pk[i].reason || r.policy != pk[i].policy ||
+					    r.ace != pk[i].ace) {
+						if (mismatches++ < 10) {
+							fprintf(stderr,
+								"MISMATCH image %" PRIu64
+								": reference %s/%s policy %u ace "
+								"%u, fast "
+								"path %s/%s policy %u ace %u\n",
+								n_images,
+								r.verdict ? "deny" : "allow",
+								mg_reason_str(r.reason), r.policy,
+								r.ace,
+								pk[i].verdict ? "deny" : "allow",
+								mg_reason_str(pk[i].reason),
+								pk[i].policy, pk[i].ace);
+							hexdump(frames[i], lens[i]);
+						}
 					}
 				}
 			}
@@ -469,6 +570,7 @@ main(int argc, char **argv)
 		dp_gen_destroy(g);
 	}
 	mismatches += (uint64_t)stale_position_check(pids);
+	mismatches += (uint64_t)vcache_binding_check(pids);
 	uint64_t by_path[4] = {0};
 	uint32_t n_chains = n_frames >= 100000 ? 40 : 4;
 	mismatches += update_sequences(t, pids, dc, n_chains, 25, by_path);
@@ -498,6 +600,16 @@ main(int argc, char **argv)
 		}
 	printf("  device lookups: %" PRIu64 " from the cache, %" PRIu64 " from the table\n",
 	       dc->hits, dc->misses);
+	const struct dp_vcache_stats *vs = dp_vcache_stats(dc->vc);
+	printf("  verdict cache: %" PRIu64 " hits, %" PRIu64 " misses (%" PRIu64
+	       " of them flow answers changed), %" PRIu64 " inserts, %" PRIu64
+	       " uncacheable, %" PRIu64 " flushes\n",
+	       vs->hits, vs->misses, vs->flow_changed, vs->inserts, vs->uncacheable, vs->flushes);
+	if (n_frames >= 100000 && (!vs->hits || !vs->flow_changed || !vs->flushes)) {
+		fprintf(stderr, "verdict cache paths never exercised\n");
+		missing++;
+	}
+	dp_vcache_destroy(dc->vc);
 	free(dc);
 	dp_devs_destroy(devs);
 	dp_pids_destroy(pids);

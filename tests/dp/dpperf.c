@@ -12,9 +12,10 @@
  * converted to cycles at the TSC frequency: a shared, loaded machine then mostly costs cache
  * misses, not descheduled time.
  *
- * usage: dpperf [--smoke] [--packets N] [--repeat N] [--no-cache] [--acl-alg N]
+ * usage: dpperf [--smoke] [--packets N] [--repeat N] [--no-cache] [--verdict-cache N] [--acl-alg N]
  *               [--huge-dir DIR] [--ipv6-share PCT]
  *   --no-cache   classify without the worker's device lookup cache
+ *   --verdict-cache N  give the device lookup cache a verdict cache of N IPv4 entries
  *   --acl-alg N  force an rte_acl classify algorithm (enum rte_acl_classify_alg)
  *   --huge-dir   use hugepage memory from a mounted hugetlbfs (as mudgate-dp in production)
  *   --ipv6-share percent of IPv6 frames (default 15)
@@ -320,6 +321,7 @@ main(int argc, char **argv)
 	bool smoke = false, no_cache = false;
 	unsigned int repeat = 3;
 	int acl_alg = 0;
+	uint32_t vc_entries = 0;
 	void *blob;
 	size_t size;
 	char err[256];
@@ -342,14 +344,16 @@ main(int argc, char **argv)
 			v6_share = (uint32_t)strtoul(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--no-cache"))
 			no_cache = true;
+		else if (!strcmp(argv[i], "--verdict-cache") && i + 1 < argc)
+			vc_entries = (uint32_t)strtoul(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--acl-alg") && i + 1 < argc)
 			acl_alg = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--packets") && i + 1 < argc)
 			packets = strtoull(argv[++i], NULL, 0);
 		else {
-			fprintf(stderr,
-				"usage: dpperf [--smoke] [--packets N] [--repeat N] "
-				"[--no-cache] [--acl-alg N] [--huge-dir DIR] [--ipv6-share PCT]\n");
+			fprintf(stderr, "usage: dpperf [--smoke] [--packets N] [--repeat N] "
+					"[--no-cache] [--verdict-cache N] [--acl-alg N] "
+					"[--huge-dir DIR] [--ipv6-share PCT]\n");
 			return 2;
 		}
 	}
@@ -395,7 +399,11 @@ main(int argc, char **argv)
 	       g->categories[1], packets, rte_get_tsc_hz() / 1e9);
 
 	static struct dp_dev_cache dcache;
+	int rc_vc = 0;
 	struct run r = {g, devs, ft, &ws, no_cache ? NULL : &dcache};
+	if (r.dc && vc_entries &&
+	    !(dcache.vc = dp_vcache_create(vc_entries, vc_entries / 4, SOCKET_ID_ANY)))
+		return 1;
 	double cyc[M_COUNT];
 	for (int m = 0; m < M_COUNT; m++) {
 		uint64_t now = rte_rdtsc();
@@ -429,9 +437,19 @@ main(int argc, char **argv)
 	if (r.dc)
 		printf("  device lookups: %.1f%% from the worker's cache\n",
 		       100.0 * (double)r.dc->hits / (double)(r.dc->hits + r.dc->misses + 1));
+	if (dcache.vc) {
+		const struct dp_vcache_stats *vs = dp_vcache_stats(dcache.vc);
+		printf("  verdict cache: %.1f%% hits (%" PRIu64 " uncacheable frames, %" PRIu64
+		       " inserts)\n",
+		       100.0 * (double)vs->hits / (double)(vs->hits + vs->misses + 1),
+		       vs->uncacheable, vs->inserts);
+		if (!vs->hits)
+			rc_vc = 1; /* the cache path was never exercised */
+		dp_vcache_destroy(dcache.vc);
+	}
 	printf("  verdicts: allowed %" PRIu64 ", denied %" PRIu64 "; flows added %" PRIu64 "\n",
 	       ws.allowed, ws.denied, ws.flow_added);
-	int rc = ws.allowed && ws.denied ? 0 : 1;
+	int rc = (ws.allowed && ws.denied ? 0 : 1) + rc_vc;
 	dp_flow_destroy(ft);
 	dp_devs_destroy(devs);
 	dp_gen_destroy(g);
