@@ -103,10 +103,22 @@ dp_counters_json(size_t *len)
 		sb_printf(&b,
 			  "%s{\"lcore\":%u,\"rx_packets\":%" PRIu64 ",\"tx_packets\":%" PRIu64
 			  ",\"allowed\":%" PRIu64 ",\"denied\":%" PRIu64 ",\"flows_added\":%" PRIu64
-			  ",\"flows\":%u}",
+			  ",\"flows\":%u",
 			  w ? "," : "", dp.workers[w].lcore, st->rx_pkts, st->tx_pkts, st->allowed,
 			  st->denied, st->flow_added,
 			  dp.workers[w].flows ? dp_flow_count(dp.workers[w].flows) : 0);
+		/* read while the worker writes: each 64-bit counter is read whole (x86-64) */
+		const struct dp_vcache *vc = dp.workers[w].dcache ? dp.workers[w].dcache->vc : NULL;
+		if (vc) {
+			const struct dp_vcache_stats *vs = dp_vcache_stats(vc);
+			sb_printf(&b,
+				  ",\"verdict_cache\":{\"hits\":%" PRIu64 ",\"misses\":%" PRIu64
+				  ",\"flow_changed\":%" PRIu64 ",\"inserts\":%" PRIu64
+				  ",\"uncacheable\":%" PRIu64 ",\"flushes\":%" PRIu64 "}",
+				  vs->hits, vs->misses, vs->flow_changed, vs->inserts,
+				  vs->uncacheable, vs->flushes);
+		}
+		sb_printf(&b, "}");
 	}
 	sb_printf(&b, "],");
 	sb_printf(&b, "\"reasons\":{");
