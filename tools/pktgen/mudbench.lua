@@ -6,10 +6,11 @@
 --   pktgen -l 2-4 -n 4 -- -P -m "[3].0,[4].1" -s 0:DIR/S2-access.pcap -s 1:DIR/S2-uplink.pcap \
 --          -f MUDGATE/tools/pktgen/mudbench.lua
 -- from pktgen's source directory (require "Pktgen" loads its Pktgen.lua). Environment:
--- MUDBENCH_SECONDS (30), MUDBENCH_RATE (100, percent of line rate), MUDBENCH_QUIT (1: quit).
--- mudgate-dp runs with DIR/S2.mgi as --image (S2, S3) or without an image (S1: enforcement
--- off). S3 needs its TCP handshakes first: tools/pktgen/handshake.lua with the -syn/-synack
--- pcaps (docs/performance.md "Real NICs").
+-- MUDBENCH_SECONDS (30), MUDBENCH_RATE (100, percent of line rate, fractions allowed: 0.5),
+-- MUDBENCH_QUIT (1: quit). mudgate-dp runs with DIR/S2.mgi or DIR/S3.mgi as --image (S2, S3)
+-- or without an image (S1: enforcement off). S3 needs its TCP handshakes first, on the same
+-- mudgate-dp: tools/pktgen/handshake.lua with the -syn (+ -ack) / -synack pcaps (see its
+-- header and docs/performance.md "S3 over net_memif").
 package.path = package.path .. ";?.lua;test/?.lua;app/?.lua;"
 require "Pktgen"
 
