@@ -476,36 +476,49 @@ struct vc_burst {
 	uint32_t hit_ace[DP_BURST_MAX][2];
 };
 
-/*
- * Looks the burst up; frames found get their results and move their rule counters, the others
- * are listed in todo[]. Returns the number of those.
- */
-/* Do the flow table's answers for frame x still match those recorded in fdep? */
-static bool
-vc_flows_same(uint8_t fdep, const struct dp_pkt *x, struct dp_flow_table *ft, uint64_t now)
+/* A hit: the recorded decision, and the rule counters it moves. */
+static inline void
+vc_apply(struct dp_pkt *x, const struct vc_val *v, uint64_t *hits)
 {
-	if (!ft)
-		return false;
-	for (unsigned int side = 0; side < 2; side++) {
-		if (!(fdep & (1u << (2 * side))))
-			continue;
-		struct dp_flow_key k;
-		flow_key_of(&k, dp_pkt_mac(x, side), !side, x, true);
-		bool present = dp_flow_lookup(ft, &k, x->key.k4.tcp_icmp, now);
-		if (present != !!(fdep & (2u << (2 * side))))
-			return false;
-	}
-	return true;
+	x->verdict = v->verdict;
+	x->reason = v->reason;
+	x->policy = v->policy;
+	x->ace = v->ace;
+	x->pos[0] = v->pos[0];
+	x->pos[1] = v->pos[1];
+	x->slot[0] = x->slot[1] = 0;
+	if (v->hit[0] != MGI_NO_POLICY)
+		hits[v->hit[0]]++;
+	if (v->hit[1] != MGI_NO_POLICY)
+		hits[v->hit[1]]++;
 }
 
+/*
+ * Looks the burst up; frames found get their results and move their rule counters, the others
+ * are listed in todo[] in frame order. Returns the number of those.
+ *
+ * An entry that recorded flow-table answers is used only when the same lookups, made now (in
+ * one bulk lookup for the burst), give the same answers. Within a burst the full path sees the
+ * flows its earlier frames opened; so that a hit never skips a flow opened earlier in the same
+ * burst, a burst holding any TCP SYN (without ACK) sends such entries' frames to the full path.
+ */
 static uint32_t
 vc_lookup(struct dp_vcache *vc, struct vc_burst *vb, struct dp_pkt *pk, uint32_t n, uint64_t *hits,
 	  uint32_t *todo, struct dp_flow_table *ft, uint64_t now)
 {
-	uint32_t nt = 0, nh = 0;
+	const struct vc_val *found[DP_BURST_MAX];
+	struct dp_flow_key fkey[2 * DP_BURST_MAX];
+	const struct dp_flow_key *fkp[2 * DP_BURST_MAX];
+	uint8_t fflags[2 * DP_BURST_MAX];
+	bool fpresent[2 * DP_BURST_MAX];
+	uint32_t nf = 0, nt = 0, nh = 0, nchanged = 0;
+	bool syn = false;
 
 	for (uint32_t i = 0; i < n; i++) {
-		unsigned int kw = vc_key(&pk[i], vb->k[i]);
+		const struct dp_pkt *x = &pk[i];
+		syn |= (x->key.k4.meta & DP_META_TCP) &&
+		       (x->key.k4.tcp_icmp & (TCP_SYN | TCP_ACK)) == TCP_SYN;
+		unsigned int kw = vc_key(x, vb->k[i]);
 		unsigned int f = kw == VC_KW6;
 		if (kw && !vc->tab[f])
 			kw = 0;
@@ -524,41 +537,61 @@ vc_lookup(struct dp_vcache *vc, struct vc_burst *vb, struct dp_pkt *pk, uint32_t
 	}
 	for (uint32_t i = 0; i < n; i++) {
 		unsigned int kw = vb->kw[i];
-		if (!kw) {
-			todo[nt++] = i;
+		found[i] = NULL;
+		if (!kw)
 			continue;
-		}
 		unsigned int f = kw == VC_KW6;
 		const uint64_t *e = vc_ent(vc, f, vb->h[i], 0);
 		if (!vc_match(e, vb->k[i], kw, vc->stamp)) {
 			e = vc_ent(vc, f, vb->h[i], 1);
-			if (!vc_match(e, vb->k[i], kw, vc->stamp)) {
-				todo[nt++] = i;
+			if (!vc_match(e, vb->k[i], kw, vc->stamp))
 				continue;
-			}
 		}
 		const struct vc_val *v = (const struct vc_val *)(e + kw);
-		struct dp_pkt *x = &pk[i];
-		if (unlikely(v->fdep) && !vc_flows_same(v->fdep, x, ft, now)) {
-			vc->st.flow_changed++;
-			todo[nt++] = i;
+		if (likely(!v->fdep)) {
+			vc_apply(&pk[i], v, hits);
+			found[i] = v;
+			nh++;
 			continue;
 		}
-		x->verdict = v->verdict;
-		x->reason = v->reason;
-		x->policy = v->policy;
-		x->ace = v->ace;
-		x->pos[0] = v->pos[0];
-		x->pos[1] = v->pos[1];
-		x->slot[0] = x->slot[1] = 0;
-		if (v->hit[0] != MGI_NO_POLICY)
-			hits[v->hit[0]]++;
-		if (v->hit[1] != MGI_NO_POLICY)
-			hits[v->hit[1]]++;
-		nh++;
+		if (syn || !ft)
+			continue;
+		/* queue its flow lookups; decided below */
+		for (unsigned int side = 0; side < 2; side++) {
+			if (!(v->fdep & (1u << (2 * side))))
+				continue;
+			flow_key_of(&fkey[nf], dp_pkt_mac(&pk[i], side), !side, &pk[i], true);
+			fkp[nf] = &fkey[nf];
+			fflags[nf++] = pk[i].key.k4.tcp_icmp;
+		}
+		found[i] = v;
 	}
+	if (nf) {
+		dp_flow_lookup_bulk(ft, fkp, fflags, nf, now, fpresent);
+		uint32_t q = 0;
+		for (uint32_t i = 0; i < n; i++) {
+			const struct vc_val *v = found[i];
+			if (!v || !v->fdep)
+				continue;
+			bool same = true;
+			for (unsigned int side = 0; side < 2; side++)
+				if (v->fdep & (1u << (2 * side)))
+					same &= fpresent[q++] == !!(v->fdep & (2u << (2 * side)));
+			if (same) {
+				vc_apply(&pk[i], v, hits);
+				nh++;
+			} else {
+				found[i] = NULL;
+				nchanged++;
+			}
+		}
+	}
+	for (uint32_t i = 0; i < n; i++)
+		if (!found[i])
+			todo[nt++] = i;
 	vc->st.hits += nh;
 	vc->st.misses += nt;
+	vc->st.flow_changed += nchanged;
 	return nt;
 }
 
@@ -580,11 +613,14 @@ vc_insert(struct dp_vcache *vc, struct vc_burst *vb, const struct dp_pkt *pk, co
 		uint64_t *e0 = vc_ent(vc, f, vb->h[i], 0), *e1 = vc_ent(vc, f, vb->h[i], 1);
 		const struct vc_val *v0 = (const struct vc_val *)(e0 + kw);
 		const struct vc_val *v1 = (const struct vc_val *)(e1 + kw);
-		/* a free (stale) candidate first; else the one the hash's top bit names */
-		uint64_t *e = v0->stamp != vc->stamp   ? e0
-			      : v1->stamp != vc->stamp ? e1
-			      : vb->h[i] >> 31         ? e1
-						       : e0;
+		/* the key's own entry (its flow-table answers changed) first, then a free (stale)
+		 * candidate, else the one the hash's top bit names */
+		uint64_t *e = vc_match(e0, vb->k[i], kw, vc->stamp)   ? e0
+			      : vc_match(e1, vb->k[i], kw, vc->stamp) ? e1
+			      : v0->stamp != vc->stamp                ? e0
+			      : v1->stamp != vc->stamp                ? e1
+			      : vb->h[i] >> 31                        ? e1
+								      : e0;
 		const struct dp_pkt *x = &pk[i];
 		memcpy(e, vb->k[i], kw * 8);
 		*(struct vc_val *)(e + kw) = (struct vc_val){

@@ -73,15 +73,9 @@ dp_flow_destroy(struct dp_flow_table *t)
 	rte_free(t);
 }
 
-bool
-dp_flow_lookup(struct dp_flow_table *t, const struct dp_flow_key *k, uint8_t tcp_flags,
-	       uint64_t now)
+static void
+refresh(struct dp_flow_table *t, int32_t pos, uint8_t tcp_flags, uint64_t now)
 {
-	int32_t pos = rte_hash_lookup(t->h, k);
-	if (pos < 0) {
-		t->st.misses++;
-		return false;
-	}
 	struct dp_flow_entry *e = &t->e[pos];
 	/* An expired flow not yet swept still counts: the reference has no timeouts, and the
 	 * sweep is what ends a flow. */
@@ -95,7 +89,37 @@ dp_flow_lookup(struct dp_flow_table *t, const struct dp_flow_key *k, uint8_t tcp
 		e->state = DP_FLOW_ESTABLISHED; /* SYN-ACK */
 	e->expires = now + t->timeout[e->state];
 	t->st.hits++;
+}
+
+bool
+dp_flow_lookup(struct dp_flow_table *t, const struct dp_flow_key *k, uint8_t tcp_flags,
+	       uint64_t now)
+{
+	int32_t pos = rte_hash_lookup(t->h, k);
+	if (pos < 0) {
+		t->st.misses++;
+		return false;
+	}
+	refresh(t, pos, tcp_flags, now);
 	return true;
+}
+
+void
+dp_flow_lookup_bulk(struct dp_flow_table *t, const struct dp_flow_key *const *k,
+		    const uint8_t *tcp_flags, uint32_t n, uint64_t now, bool *present)
+{
+	int32_t pos[RTE_HASH_LOOKUP_BULK_MAX];
+	for (uint32_t i = 0; i < n; i += RTE_HASH_LOOKUP_BULK_MAX) {
+		uint32_t m = RTE_MIN(n - i, (uint32_t)RTE_HASH_LOOKUP_BULK_MAX);
+		rte_hash_lookup_bulk(t->h, (const void **)(uintptr_t)(k + i), m, pos);
+		for (uint32_t j = 0; j < m; j++) {
+			present[i + j] = pos[j] >= 0;
+			if (pos[j] < 0)
+				t->st.misses++;
+			else
+				refresh(t, pos[j], tcp_flags[i + j], now);
+		}
+	}
 }
 
 int

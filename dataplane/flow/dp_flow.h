@@ -51,6 +51,9 @@ void dp_flow_destroy(struct dp_flow_table *t);
 /* Looks k up at time now (TSC); on a hit refreshes it from the TCP flags of the frame. */
 bool dp_flow_lookup(struct dp_flow_table *t, const struct dp_flow_key *k, uint8_t tcp_flags,
 		    uint64_t now);
+/* The same for n <= 64 keys at once (one pipelined hash lookup): present[i] is k[i]'s answer. */
+void dp_flow_lookup_bulk(struct dp_flow_table *t, const struct dp_flow_key *const *k,
+			 const uint8_t *tcp_flags, uint32_t n, uint64_t now, bool *present);
 /* Records k (or refreshes it). Returns 0 or -ENOSPC (counted as overflow). */
 int dp_flow_add(struct dp_flow_table *t, const struct dp_flow_key *k, uint64_t now);
 /* Deletes up to `budget` expired flows, continuing where the previous call stopped. */
