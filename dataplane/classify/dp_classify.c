@@ -478,8 +478,13 @@ struct vc_burst {
 
 /* A hit: the recorded decision, and the rule counters it moves. */
 static inline void
-vc_apply(struct dp_pkt *x, const struct vc_val *v, uint64_t *hits)
+vc_apply(struct dp_pkt *x, const struct vc_val *v, uint64_t *hits, struct dp_dev_ctr *dctr)
 {
+	/* the device counters are written at the end of the burst */
+	if (v->pos[0] >= 0)
+		rte_prefetch0(&dctr[v->pos[0]]);
+	if (v->pos[1] >= 0)
+		rte_prefetch0(&dctr[v->pos[1]]);
 	x->verdict = v->verdict;
 	x->reason = v->reason;
 	x->policy = v->policy;
@@ -504,7 +509,7 @@ vc_apply(struct dp_pkt *x, const struct vc_val *v, uint64_t *hits)
  */
 static uint32_t
 vc_lookup(struct dp_vcache *vc, struct vc_burst *vb, struct dp_pkt *pk, uint32_t n, uint64_t *hits,
-	  uint32_t *todo, struct dp_flow_table *ft, uint64_t now)
+	  struct dp_dev_ctr *dctr, uint32_t *todo, struct dp_flow_table *ft, uint64_t now)
 {
 	const struct vc_val *found[DP_BURST_MAX];
 	struct dp_flow_key fkey[2 * DP_BURST_MAX];
@@ -549,7 +554,7 @@ vc_lookup(struct dp_vcache *vc, struct vc_burst *vb, struct dp_pkt *pk, uint32_t
 		}
 		const struct vc_val *v = (const struct vc_val *)(e + kw);
 		if (likely(!v->fdep)) {
-			vc_apply(&pk[i], v, hits);
+			vc_apply(&pk[i], v, hits, dctr);
 			found[i] = v;
 			nh++;
 			continue;
@@ -578,7 +583,7 @@ vc_lookup(struct dp_vcache *vc, struct vc_burst *vb, struct dp_pkt *pk, uint32_t
 				if (v->fdep & (1u << (2 * side)))
 					same &= fpresent[q++] == !!(v->fdep & (2u << (2 * side)));
 			if (same) {
-				vc_apply(&pk[i], v, hits);
+				vc_apply(&pk[i], v, hits, dctr);
 				nh++;
 			} else {
 				found[i] = NULL;
@@ -666,7 +671,7 @@ dp_classify_burst_cached(const struct dp_gen *g, const struct dp_devs *devs,
 		return;
 	if (vc) {
 		vc_sync(vc, g, devs);
-		nt = vc_lookup(vc, &vb, pk, n, hits, todo, ft, now);
+		nt = vc_lookup(vc, &vb, pk, n, hits, dctr, todo, ft, now);
 	} else {
 		for (uint32_t i = 0; i < n; i++)
 			todo[i] = i;

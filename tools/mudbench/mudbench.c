@@ -170,9 +170,10 @@ io_main(void *arg)
 /* ---- phases -------------------------------------------------------------------------------- */
 
 static unsigned int worker_lcore = 1, gen_lcore = 2;
-static uint32_t min_updates = 3; /* S5: updates to observe at least (--min-updates) */
-#define MIN_UPDATES_GRACE_S 10   /* beyond the phase, at most */
-static struct dp_gen *enf_gen;   /* the scenario's generation while the baseline runs */
+static uint32_t min_updates = 3;         /* S5: updates to observe at least (--min-updates) */
+static uint32_t vcache_entries = 131072; /* --verdict-cache (mudgate-dp's default) */
+#define MIN_UPDATES_GRACE_S 10           /* beyond the phase, at most */
+static struct dp_gen *enf_gen;           /* the scenario's generation while the baseline runs */
 
 static void
 set_mode(enum mode cur, enum mode next)
@@ -445,6 +446,52 @@ out:
 	free(tc);
 }
 
+/*
+ * The worker's form of the classify stage: with a device lookup cache and a verdict cache of
+ * the worker's size, over the sequence once to fill them, then timed over a second pass (the
+ * steady state of traffic that repeats its conversations). Median cycles per packet.
+ */
+static double
+stage_cycles_cached(const struct mb_workload *w, const struct dp_gen *g)
+{
+	static struct dp_pkt pk[DP_BURST_MAX];
+	uint32_t nb = 2 * (SEQ_LEN / DP_BURST_MAX), k = 0;
+	uint64_t *tc = calloc(nb, sizeof(*tc));
+	struct dp_flow_table *ft = dp_flow_create("mb_stage_flows2", 65536, NULL, SOCKET_ID_ANY);
+	struct dp_dev_cache *dc = rte_zmalloc("mb_stage_dc", sizeof(*dc), RTE_CACHE_LINE_SIZE);
+	double c = 0;
+	if (!tc || !ft || !dc || !vcache_entries ||
+	    !(dc->vc = dp_vcache_create(vcache_entries, vcache_entries / 4, SOCKET_ID_ANY)))
+		goto out;
+	for (int pass = 0; pass < 2; pass++)
+		for (int dir = 0; dir < 2; dir++)
+			for (uint32_t i = 0; i + DP_BURST_MAX <= w->n_seq[dir] && k < nb;
+			     i += DP_BURST_MAX) {
+				const uint8_t *data[DP_BURST_MAX];
+				uint32_t len[DP_BURST_MAX];
+				for (uint32_t j = 0; j < DP_BURST_MAX; j++) {
+					data[j] = w->seq[dir][i + j].data;
+					len[j] = w->seq[dir][i + j].len;
+				}
+				dp_parse_burst(pk, data, len, DP_BURST_MAX);
+				uint64_t t1 = rte_rdtsc();
+				dp_classify_burst_cached(g, g->devs, dc, ft, pk, DP_BURST_MAX, NULL,
+							 0, t1);
+				if (pass)
+					tc[k++] = rte_rdtsc() - t1;
+			}
+	qsort(tc, k, sizeof(*tc), cmp_u64);
+	if (k)
+		c = (double)tc[k / 2] / DP_BURST_MAX;
+out:
+	if (dc)
+		dp_vcache_destroy(dc->vc);
+	rte_free(dc);
+	dp_flow_destroy(ft);
+	free(tc);
+	return c;
+}
+
 /* ---- pcap export (for pktgen -s P:FILE, docs/performance.md) ----------------------------- */
 
 static const char *pcap_dir;
@@ -543,6 +590,10 @@ run_scenario(const struct mb_scenario *s, double duration, int rounds, json_t *o
 
 	printf("mudbench: %s: %s\n", s->name, s->what);
 	fflush(stdout);
+	struct dp_vcache *vc = dp.workers[0].dcache->vc;
+	struct dp_vcache_stats vc0 = {0};
+	if (vc)
+		vc0 = *dp_vcache_stats(vc);
 	rc = mb_workload_build(
 		s, getenv("MUDGATE_SOURCE_DIR") ? getenv("MUDGATE_SOURCE_DIR") : MB_SOURCE_DIR,
 		SEQ_LEN, &w);
@@ -615,6 +666,7 @@ run_scenario(const struct mb_scenario *s, double duration, int rounds, json_t *o
 
 	double stage_parse = 0, stage_classify = 0;
 	stage_cycles(&w, dp.gen, &stage_parse, &stage_classify);
+	double stage_cached = stage_cycles_cached(&w, dp.gen);
 
 	/* alternating phases */
 	double phase = duration / (2.0 * rounds);
@@ -730,6 +782,23 @@ run_scenario(const struct mb_scenario *s, double duration, int rounds, json_t *o
 						: "mudgate-dp worker loop, enforcement off (no "
 						  "generation)"));
 	json_object_set_new(sc, "port", json_string("net_ring (in process)"));
+	/* the worker's verdict cache over the whole scenario (all enforcement rounds) */
+	if (vc) {
+		const struct dp_vcache_stats *v1 = dp_vcache_stats(vc);
+		uint64_t vh = v1->hits - vc0.hits, vm = v1->misses - vc0.misses;
+		json_object_set_new(
+			sc, "verdict_cache",
+			json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f}", "entries_ipv4",
+				  (json_int_t)vcache_entries, "bytes",
+				  (json_int_t)dp_vcache_bytes(vc), "hits", (json_int_t)vh, "misses",
+				  (json_int_t)vm, "inserts",
+				  (json_int_t)(v1->inserts - vc0.inserts), "uncacheable",
+				  (json_int_t)(v1->uncacheable - vc0.uncacheable), "flushes",
+				  (json_int_t)(v1->flushes - vc0.flushes), "hit_rate",
+				  vh + vm ? (double)vh / (double)(vh + vm) : 0.0));
+	} else {
+		json_object_set_new(sc, "verdict_cache", json_null());
+	}
 	json_object_set_new(sc, "rounds", json_integer(rounds));
 	json_object_set_new(sc, "phase_s", json_real(phase));
 	json_object_set_new(sc, "max_idle_loop_pct", json_real(idle_max));
@@ -783,9 +852,9 @@ run_scenario(const struct mb_scenario *s, double duration, int rounds, json_t *o
 			    json_pack("{s:I,s:f}", "generation_bytes",
 				      (json_int_t)(h1 > h0 ? h1 - h0 : 0), "per_rule_bytes",
 				      n_rules ? (double)(h1 > h0 ? h1 - h0 : 0) / n_rules : 0));
-	json_object_set_new(
-		sc, "stage_cycles_per_packet",
-		json_pack("{s:f,s:f}", "parse", stage_parse, "classify_burst", stage_classify));
+	json_object_set_new(sc, "stage_cycles_per_packet",
+			    json_pack("{s:f,s:f,s:f}", "parse", stage_parse, "classify_burst",
+				      stage_classify, "classify_burst_cached", stage_cached));
 	if (w.n_flows)
 		json_object_set_new(sc, "handshakes",
 				    json_pack("{s:I,s:I}", "flows", (json_int_t)w.n_flows,
@@ -924,9 +993,14 @@ usage(FILE *f)
 	fprintf(f, "usage: mudbench --scenario NAME[,NAME...] [--duration SECONDS] [--rounds N] "
 		   "--json FILE\n                [--pcap DIR]   (also write each scenario's frames "
 		   "and image for pktgen)\n                [--min-updates N]   (S5: keep updating "
-		   "past the phase, at most 10 s, until N were observed; default 3)\nscenarios:\n");
+		   "past the phase, at most 10 s, until N were observed; default 3)\n"
+		   "                [--verdict-cache N]   (the worker's verdict cache entries, as "
+		   "mudgate-dp's option; 0: none)\nscenarios:\n");
 	for (size_t i = 0; i < RTE_DIM(scenarios); i++)
 		fprintf(f, "  %s  %s\n", scenarios[i].name, scenarios[i].what);
+	fprintf(f, "ports:\n  --port ring    net_ring in process (default)\n  --port memif   "
+		   "net_memif between processes: mudgate-dp as a child (--dp PATH, default: "
+		   "next to mudbench); not S5\n");
 }
 
 int
@@ -942,10 +1016,16 @@ main(int argc, char **argv)
 		{"json", required_argument, NULL, 'j'},
 		{"pcap", required_argument, NULL, 'p'},
 		{"min-updates", required_argument, NULL, 'u'},
+		{"verdict-cache", required_argument, NULL, 'V'},
+		{"port", required_argument, NULL, 'M'},
+		{"dp", required_argument, NULL, 'X'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
+	const char *port = "ring", *dp_path = NULL;
 	int c;
+	if (argc > 1 && !strcmp(argv[1], "--memif-io-child")) /* mb_memif.c: S1's io forwarder */
+		return mb_memif_io_child(argc - 1, argv + 1);
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -966,6 +1046,15 @@ main(int argc, char **argv)
 		case 'u':
 			min_updates = (uint32_t)atoi(optarg);
 			break;
+		case 'V':
+			vcache_entries = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'M':
+			port = optarg;
+			break;
+		case 'X':
+			dp_path = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -975,7 +1064,7 @@ main(int argc, char **argv)
 		}
 	}
 	if (!list || !json_path || duration <= 0 || rounds < 1 || rounds > MAX_ROUNDS ||
-	    optind != argc) {
+	    optind != argc || (strcmp(port, "ring") && strcmp(port, "memif"))) {
 		usage(stderr);
 		return 2;
 	}
@@ -996,6 +1085,8 @@ main(int argc, char **argv)
 		sel[n_sel++] = &scenarios[i];
 	}
 	free(l);
+	if (!strcmp(port, "memif"))
+		return mb_memif_run(sel, n_sel, duration, rounds, json_path, dp_path);
 
 	char *eal[16];
 	int ne = 0;
@@ -1059,11 +1150,18 @@ main(int argc, char **argv)
 	dp.punt_rate = 1000;
 	dp.hold_timeout_ms = 500;
 	dp.workers[0].flows = dp_flow_create("mb_flows", 65536, NULL, SOCKET_ID_ANY);
+	/* the worker's lookup caches, as mudgate-dp sets them up */
+	dp.workers[0].dcache =
+		rte_zmalloc("mb_dev_cache", sizeof(*dp.workers[0].dcache), RTE_CACHE_LINE_SIZE);
+	if (dp.workers[0].dcache && vcache_entries)
+		dp.workers[0].dcache->vc =
+			dp_vcache_create(vcache_entries, vcache_entries / 4, SOCKET_ID_ANY);
 	dp.workers[0].punt =
 		rte_ring_create("mb_punt", 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	dp.workers[0].inject =
 		rte_ring_create("mb_inject", 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (!dp.rcu || !dp.pids || !dp.workers[0].flows || !dp.workers[0].punt ||
+	    !dp.workers[0].dcache || (vcache_entries && !dp.workers[0].dcache->vc) ||
 	    !dp.workers[0].inject || dp_ctrl_init(NULL, NULL, MAX_DEVS) < 0) {
 		fprintf(stderr, "mudbench: fast path setup failed\n");
 		goto out;
@@ -1099,4 +1197,56 @@ main(int argc, char **argv)
 out:
 	rte_eal_cleanup();
 	return status;
+}
+
+/* ---- shared with mb_memif.c (--port memif) ------------------------------------------------ */
+
+json_t *
+mb_stats_of(double *v, uint32_t n)
+{
+	return stats_of(v, n);
+}
+
+size_t
+mb_heap_used(void)
+{
+	return heap_used();
+}
+
+void
+mb_stage_cycles(const struct mb_workload *w, const struct dp_gen *g, double *parse_c,
+		double *classify_c)
+{
+	stage_cycles(w, g, parse_c, classify_c);
+}
+
+json_t *
+mb_machine(void)
+{
+	return machine();
+}
+
+double
+mb_mem_per_device(void)
+{
+	return mem_per_device();
+}
+
+struct rte_mempool *
+mb_seq_pool(const struct mb_scenario *s, uint32_t n)
+{
+	return seq_pool(s, n);
+}
+
+int
+mb_fill_mbufs(struct rte_mempool *mp, const struct mb_frame *fr, uint32_t n, struct rte_mbuf **out)
+{
+	return fill_mbufs(mp, fr, n, out);
+}
+
+void
+mb_export_pcaps(const struct mb_scenario *s, const struct mb_workload *w)
+{
+	if (pcap_dir)
+		export_pcaps(s, w);
 }
