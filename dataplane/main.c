@@ -90,7 +90,8 @@ int
 main(int argc, char **argv)
 {
 	const char *access = NULL, *uplink = NULL, *image = NULL, *ctrl = NULL, *state = NULL;
-	unsigned long workers = 0, max_devices = 16384, max_flows = 65536, vcache = 131072;
+	unsigned long workers = 0, max_devices = 16384, max_flows = 65536,
+		      vcache = DP_VCACHE_DEFAULT;
 	char err[512] = "";
 	int rc, status = 1;
 
@@ -238,9 +239,9 @@ main(int argc, char **argv)
 		wk->dcache =
 			rte_zmalloc_socket("mg_dev_cache", sizeof(*wk->dcache), RTE_CACHE_LINE_SIZE,
 					   (int)rte_lcore_to_socket_id(wk->lcore));
-		/* IPv6 entries take two cache lines: a quarter of the IPv4 count */
 		if (wk->dcache && vcache)
-			wk->dcache->vc = dp_vcache_create((uint32_t)vcache, (uint32_t)(vcache / 4),
+			wk->dcache->vc = dp_vcache_create((uint32_t)vcache,
+							  (uint32_t)(vcache / DP_VCACHE_V6_DIV),
 							  (int)rte_lcore_to_socket_id(wk->lcore));
 		if (!wk->flows || !wk->punt || !wk->inject || !wk->dcache ||
 		    (vcache && !wk->dcache->vc)) {

@@ -73,7 +73,15 @@ struct dp_dev_cache {
 struct dp_vcache_stats {
 	uint64_t hits, misses, inserts, uncacheable, flushes;
 	uint64_t flow_changed; /* of misses: an entry whose flow-table answers no longer hold */
+	uint64_t moves;        /* entries moved to their other candidate to make room */
+	uint64_t evictions;    /* entries dropped to make room */
 };
+
+/* mudgate-dp's default (--verdict-cache): IPv4 entries per worker, and how many fewer IPv6 ones
+ * (two cache lines each). 25 % load at 65,536 conversations: two-candidate cuckoo hashing
+ * loses keys from 50 %. */
+#define DP_VCACHE_DEFAULT 262144
+#define DP_VCACHE_V6_DIV  8
 
 /* entries4 / entries6: entries per family, rounded up to a power of two (0: that family is
  * not cached). NULL with rte_errno on failure. */

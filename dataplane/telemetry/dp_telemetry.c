@@ -114,9 +114,10 @@ dp_counters_json(size_t *len)
 			sb_printf(&b,
 				  ",\"verdict_cache\":{\"hits\":%" PRIu64 ",\"misses\":%" PRIu64
 				  ",\"flow_changed\":%" PRIu64 ",\"inserts\":%" PRIu64
-				  ",\"uncacheable\":%" PRIu64 ",\"flushes\":%" PRIu64 "}",
+				  ",\"uncacheable\":%" PRIu64 ",\"flushes\":%" PRIu64
+				  ",\"moves\":%" PRIu64 ",\"evictions\":%" PRIu64 "}",
 				  vs->hits, vs->misses, vs->flow_changed, vs->inserts,
-				  vs->uncacheable, vs->flushes);
+				  vs->uncacheable, vs->flushes, vs->moves, vs->evictions);
 		}
 		sb_printf(&b, "}");
 	}

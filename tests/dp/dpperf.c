@@ -402,7 +402,8 @@ main(int argc, char **argv)
 	int rc_vc = 0;
 	struct run r = {g, devs, ft, &ws, no_cache ? NULL : &dcache};
 	if (r.dc && vc_entries &&
-	    !(dcache.vc = dp_vcache_create(vc_entries, vc_entries / 4, SOCKET_ID_ANY)))
+	    !(dcache.vc =
+		      dp_vcache_create(vc_entries, vc_entries / DP_VCACHE_V6_DIV, SOCKET_ID_ANY)))
 		return 1;
 	double cyc[M_COUNT];
 	for (int m = 0; m < M_COUNT; m++) {
