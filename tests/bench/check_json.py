@@ -65,6 +65,15 @@ def main():
         st = s.get("stage_cycles_per_packet", {})
         num(st, "parse", f"{w}.stage")
         num(st, "classify_burst", f"{w}.stage")
+        if str(s.get("port", "")).startswith("net_memif"):
+            # between processes: every frame sent reached mudgate-dp, every frame it sent
+            # reached the generator
+            v = s.get("verdicts", {})
+            need(v.get("lost_to_dp") == 0 and v.get("lost_from_dp") == 0,
+                 f"{w}: frames lost over memif: {v}")
+            need(v.get("frames") == v.get("sent_by_generator")
+                 and v.get("received_back") == v.get("transmitted_by_dp"),
+                 f"{w}: memif counts differ: {v}")
         if name == "S1":
             continue
         v = s.get("verdicts", {})

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mudbench --scenario NAME[,NAME...] [--duration SECONDS] [--rounds N] --json FILE [--pcap DIR]
- *          [--min-updates N]
+ *          [--min-updates N] [--port ring|memif] [--dp PATH]
+ *
+ * --port memif drives the mudgate-dp binary in a child process over net_memif instead
+ * (mb_memif.c); what follows describes the default, --port ring.
  *
  * --pcap DIR also writes DIR/<scenario>-access.pcap (frames from the devices), -uplink.pcap
  * (frames to them), -syn/-synack/-ack.pcap (the TCP handshakes) and <scenario>.mgi (the image),
@@ -170,10 +173,10 @@ io_main(void *arg)
 /* ---- phases -------------------------------------------------------------------------------- */
 
 static unsigned int worker_lcore = 1, gen_lcore = 2;
-static uint32_t min_updates = 3;         /* S5: updates to observe at least (--min-updates) */
-static uint32_t vcache_entries = 131072; /* --verdict-cache (mudgate-dp's default) */
-#define MIN_UPDATES_GRACE_S 10           /* beyond the phase, at most */
-static struct dp_gen *enf_gen;           /* the scenario's generation while the baseline runs */
+static uint32_t min_updates = 3; /* S5: updates to observe at least (--min-updates) */
+static uint32_t vcache_entries = DP_VCACHE_DEFAULT; /* --verdict-cache (mudgate-dp's default) */
+#define MIN_UPDATES_GRACE_S 10                      /* beyond the phase, at most */
+static struct dp_gen *enf_gen; /* the scenario's generation while the baseline runs */
 
 static void
 set_mode(enum mode cur, enum mode next)
@@ -461,7 +464,8 @@ stage_cycles_cached(const struct mb_workload *w, const struct dp_gen *g)
 	struct dp_dev_cache *dc = rte_zmalloc("mb_stage_dc", sizeof(*dc), RTE_CACHE_LINE_SIZE);
 	double c = 0;
 	if (!tc || !ft || !dc || !vcache_entries ||
-	    !(dc->vc = dp_vcache_create(vcache_entries, vcache_entries / 4, SOCKET_ID_ANY)))
+	    !(dc->vc = dp_vcache_create(vcache_entries, vcache_entries / DP_VCACHE_V6_DIV,
+					SOCKET_ID_ANY)))
 		goto out;
 	for (int pass = 0; pass < 2; pass++)
 		for (int dir = 0; dir < 2; dir++)
@@ -796,6 +800,13 @@ run_scenario(const struct mb_scenario *s, double duration, int rounds, json_t *o
 				  (json_int_t)(v1->uncacheable - vc0.uncacheable), "flushes",
 				  (json_int_t)(v1->flushes - vc0.flushes), "hit_rate",
 				  vh + vm ? (double)vh / (double)(vh + vm) : 0.0));
+		json_t *vj = json_object_get(sc, "verdict_cache");
+		json_object_set_new(
+			vj, "flow_changed",
+			json_integer((json_int_t)(v1->flow_changed - vc0.flow_changed)));
+		json_object_set_new(vj, "moves", json_integer((json_int_t)(v1->moves - vc0.moves)));
+		json_object_set_new(vj, "evictions",
+				    json_integer((json_int_t)(v1->evictions - vc0.evictions)));
 	} else {
 		json_object_set_new(sc, "verdict_cache", json_null());
 	}
@@ -1154,8 +1165,8 @@ main(int argc, char **argv)
 	dp.workers[0].dcache =
 		rte_zmalloc("mb_dev_cache", sizeof(*dp.workers[0].dcache), RTE_CACHE_LINE_SIZE);
 	if (dp.workers[0].dcache && vcache_entries)
-		dp.workers[0].dcache->vc =
-			dp_vcache_create(vcache_entries, vcache_entries / 4, SOCKET_ID_ANY);
+		dp.workers[0].dcache->vc = dp_vcache_create(
+			vcache_entries, vcache_entries / DP_VCACHE_V6_DIV, SOCKET_ID_ANY);
 	dp.workers[0].punt =
 		rte_ring_create("mb_punt", 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	dp.workers[0].inject =

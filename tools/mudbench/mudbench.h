@@ -66,4 +66,32 @@ void mb_workload_free(struct mb_workload *w);
 
 uint64_t mb_now_ns(void);
 
+/* ---- --port memif (mb_memif.c) ----------------------------------------------------------- */
+
+struct dp_gen;
+struct rte_mbuf;
+struct rte_mempool;
+typedef struct json_t json_t;
+
+/* Runs the scenarios over net_memif against mudgate-dp in a child process (dp_path: the binary,
+ * NULL for the one next to mudbench) and writes the JSON report. Exit status: 0, 1 (a scenario
+ * or the report failed), 2 (usage: a scenario that needs in-process hooks, no mudgate-dp). */
+int mb_memif_run(const struct mb_scenario *const *sel, size_t n_sel, double duration, int rounds,
+		 const char *json_path, const char *dp_path);
+/* "mudbench --memif-io-child EAL... -- COUNTERS_FILE": plain io forwarding between two memif
+ * server ports (S1's baseline over memif); counters in the shared file. */
+int mb_memif_io_child(int argc, char **argv);
+
+/* Helpers of mudbench.c that mb_memif.c shares (see there). */
+json_t *mb_stats_of(double *v, uint32_t n); /* sorts v; {min, median, p99, max, n} or null */
+size_t mb_heap_used(void);
+void mb_stage_cycles(const struct mb_workload *w, const struct dp_gen *g, double *parse_c,
+		     double *classify_c);
+json_t *mb_machine(void);
+double mb_mem_per_device(void);
+struct rte_mempool *mb_seq_pool(const struct mb_scenario *s, uint32_t n);
+int mb_fill_mbufs(struct rte_mempool *mp, const struct mb_frame *fr, uint32_t n,
+		  struct rte_mbuf **out);
+void mb_export_pcaps(const struct mb_scenario *s, const struct mb_workload *w); /* if --pcap */
+
 #endif /* MUDBENCH_H */
