@@ -512,7 +512,8 @@ vc_apply(struct dp_pkt *x, const struct vc_val *v, uint64_t *hits, struct dp_dev
  * An entry that recorded flow-table answers is used only when the same lookups, made now (in
  * one bulk lookup for the burst), give the same answers. Within a burst the full path sees the
  * flows its earlier frames opened; so that a hit never skips a flow opened earlier in the same
- * burst, a burst holding any TCP SYN (without ACK) sends such entries' frames to the full path.
+ * burst, such entries' frames after the burst's first TCP SYN (without ACK) take the full
+ * path.
  */
 static uint32_t
 vc_lookup(struct dp_vcache *vc, struct vc_burst *vb, struct dp_pkt *pk, uint32_t n, uint64_t *hits,
@@ -524,12 +525,13 @@ vc_lookup(struct dp_vcache *vc, struct vc_burst *vb, struct dp_pkt *pk, uint32_t
 	uint8_t fflags[2 * DP_BURST_MAX];
 	bool fpresent[2 * DP_BURST_MAX];
 	uint32_t nf = 0, nt = 0, nh = 0, nchanged = 0;
-	bool syn = false;
+	uint32_t syn_at = n; /* the first SYN */
 
 	for (uint32_t i = 0; i < n; i++) {
 		const struct dp_pkt *x = &pk[i];
-		syn |= (x->key.k4.meta & DP_META_TCP) &&
-		       (x->key.k4.tcp_icmp & (TCP_SYN | TCP_ACK)) == TCP_SYN;
+		if (syn_at == n && (x->key.k4.meta & DP_META_TCP) &&
+		    (x->key.k4.tcp_icmp & (TCP_SYN | TCP_ACK)) == TCP_SYN)
+			syn_at = i;
 		unsigned int kw = vc_key(x, vb->k[i]);
 		unsigned int f = kw == VC_KW6;
 		if (kw && !vc->tab[f])
@@ -566,7 +568,7 @@ vc_lookup(struct dp_vcache *vc, struct vc_burst *vb, struct dp_pkt *pk, uint32_t
 			nh++;
 			continue;
 		}
-		if (syn || !ft)
+		if (i > syn_at || !ft)
 			continue;
 		/* queue its flow lookups; decided below */
 		for (unsigned int side = 0; side < 2; side++) {

@@ -265,49 +265,76 @@ vcache_flow_check(struct dp_pids *pids)
 	if (!g || dp_devs_set(devs, x_mac, g->policy_pid[0], MG_STATE_ENFORCED) < 0)
 		goto out;
 	/* frames: 0 = the reply (peer:80 -> X:40000, ACK), 1 = the SYN (X -> peer:80) */
-	uint8_t f[2][60];
-	for (int k = 0; k < 2; k++) {
+	/* 0, 1: a reply and the SYN of a flow from port 40000; 2, 3: the same from port 40001 */
+	uint8_t f[4][60];
+	for (int k = 0; k < 4; k++) {
 		uint8_t *e = f[k], *ip = e + 14, *tcp = ip + 20;
 		static const uint8_t xa[4] = {10, 0, 0, 2}, pa[4] = {192, 0, 2, 1};
 		memset(e, 0, 60);
-		memcpy(e, k ? peer : x_mac, 6);
-		memcpy(e + 6, k ? x_mac : peer, 6);
+		bool syn = k & 1;
+		uint16_t eph = (uint16_t)(40000 + k / 2);
+		memcpy(e, syn ? peer : x_mac, 6);
+		memcpy(e + 6, syn ? x_mac : peer, 6);
 		e[12] = 0x08;
 		ip[0] = 0x45, ip[3] = 40, ip[8] = 64, ip[9] = 6;
-		memcpy(ip + 12, k ? xa : pa, 4);
-		memcpy(ip + 16, k ? pa : xa, 4);
-		uint16_t sp = k ? 40000 : 80, dp = k ? 80 : 40000;
+		memcpy(ip + 12, syn ? xa : pa, 4);
+		memcpy(ip + 16, syn ? pa : xa, 4);
+		uint16_t sp = syn ? eph : 80, dp = syn ? 80 : eph;
 		tcp[0] = (uint8_t)(sp >> 8), tcp[1] = (uint8_t)sp;
 		tcp[2] = (uint8_t)(dp >> 8), tcp[3] = (uint8_t)dp;
-		tcp[12] = 0x50, tcp[13] = k ? 0x02 : 0x10;
+		tcp[12] = 0x50, tcp[13] = syn ? 0x02 : 0x10;
 	}
-	/* reply, reply (cached: no flow), SYN, reply (flow now: recorded answer no longer
-	 * holds), reply (cached: flow) */
-	static const int seq[] = {0, 0, 1, 0, 0};
-	static const uint8_t want[] = {MG_DENY, MG_DENY, MG_ALLOW, MG_ALLOW, MG_ALLOW};
+	/* one-frame bursts: reply, reply (cached: no flow), SYN, reply (flow now: recorded
+	 * answer no longer holds), reply (cached: flow); then for the second flow a reply alone
+	 * (recorded: no flow) and a burst of reply, SYN, reply: the first reply is answered from
+	 * the cache, the second must see the flow the SYN before it opened */
+	static const struct {
+		uint32_t n;
+		int frame[3];
+		uint8_t want[3];
+	} bursts[] = {
+		{1, {0}, {MG_DENY}},
+		{1, {0}, {MG_DENY}},
+		{1, {1}, {MG_ALLOW}},
+		{1, {0}, {MG_ALLOW}},
+		{1, {0}, {MG_ALLOW}},
+		{1, {2}, {MG_DENY}},
+		{3, {2, 3, 2}, {MG_DENY, MG_ALLOW, MG_ALLOW}},
+	};
 	fails = 0;
-	for (size_t i = 0; i < RTE_DIM(seq); i++) {
-		struct dp_pkt pk;
-		struct mg_pkt p;
-		struct mg_result res;
-		dp_parse(&pk, f[seq[i]], 60);
-		dp_classify_burst_cached(g, devs, dc, ft, &pk, 1, NULL, 0, 1);
-		mg_pkt_parse(&p, f[seq[i]], 60);
-		mg_classify_frame(&g->img, &p, rf, &res);
-		if (pk.verdict != want[i] || res.verdict != want[i] || pk.reason != res.reason ||
-		    pk.ace != res.ace) {
-			fprintf(stderr,
-				"verdict cache flow step %zu: fast path %s/%s, reference %s/%s\n",
-				i, pk.verdict ? "deny" : "allow", mg_reason_str(pk.reason),
-				res.verdict ? "deny" : "allow", mg_reason_str(res.reason));
-			fails++;
+	for (size_t bi = 0; bi < RTE_DIM(bursts); bi++) {
+		struct dp_pkt pk[3];
+		const uint8_t *data[3];
+		uint32_t len[3];
+		for (uint32_t j = 0; j < bursts[bi].n; j++) {
+			data[j] = f[bursts[bi].frame[j]];
+			len[j] = 60;
+		}
+		dp_parse_burst(pk, data, len, bursts[bi].n);
+		dp_classify_burst_cached(g, devs, dc, ft, pk, bursts[bi].n, NULL, 0, 1);
+		for (uint32_t j = 0; j < bursts[bi].n; j++) {
+			struct mg_pkt p;
+			struct mg_result res;
+			uint8_t want = bursts[bi].want[j];
+			mg_pkt_parse(&p, data[j], 60);
+			mg_classify_frame(&g->img, &p, rf, &res);
+			if (pk[j].verdict != want || res.verdict != want ||
+			    pk[j].reason != res.reason || pk[j].ace != res.ace) {
+				fprintf(stderr,
+					"verdict cache flow burst %zu frame %u: fast path %s/%s, "
+					"reference %s/%s\n",
+					bi, j, pk[j].verdict ? "deny" : "allow",
+					mg_reason_str(pk[j].reason), res.verdict ? "deny" : "allow",
+					mg_reason_str(res.reason));
+				fails++;
+			}
 		}
 	}
 	const struct dp_vcache_stats *vs = dp_vcache_stats(dc->vc);
-	if (vs->hits != 2 || vs->flow_changed != 1) {
+	if (vs->hits != 3 || vs->flow_changed != 1) {
 		fprintf(stderr,
 			"verdict cache flow check: %" PRIu64 " hits, %" PRIu64
-			" flow_changed; want 2 and 1\n",
+			" flow_changed; want 3 and 1\n",
 			vs->hits, vs->flow_changed);
 		fails++;
 	}
