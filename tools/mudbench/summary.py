@@ -22,9 +22,9 @@ def main():
     runs = [json.load(open(p)) for p in sys.argv[1:]]
     names = [s["name"] for s in runs[0]["scenarios"]]
     print("| scenario | Mpps | baseline Mpps | ratio | worker cycles/pkt (busy) enf. / base "
-          "| worker busy % enf. / base | parse + classify cycles/pkt | image build ms "
-          "| update p50/p99 ms |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "| worker busy % enf. / base | parse + classify (cold / cached) cycles/pkt "
+          "| verdict cache hits | image build ms | update p50/p99 ms |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for n in names:
         ss = [s for r in runs for s in r["scenarios"] if s["name"] == n]
         img = [s["image"]["parse_validate_ms"] + s["image"]["compile_ms"] +
@@ -37,7 +37,9 @@ def main():
         def mode(key, m):
             return med([((s.get(key) or {}).get(m) or {}).get("median") for s in ss])
         main = "io" if n == "S1" else "enforced"
-        print("| %s | %s | %s | %s | %s / %.0f | %s / %.0f | %.0f + %.0f | %.0f | %s |" % (
+        vc = [s["verdict_cache"]["hit_rate"] for s in ss if s.get("verdict_cache")]
+        cached = med([s["stage_cycles_per_packet"].get("classify_burst_cached") for s in ss])
+        print("| %s | %s | %s | %s | %s / %.0f | %s / %.0f | %.0f + %.0f / %.0f | %s | %.0f | %s |" % (
             n, mmm([s["mpps"] for s in ss]), mmm([s["baseline_mpps"] for s in ss]),
             mmm([s["ratio"] for s in ss]),
             "-" if n == "S1" else "%.0f" % mode("worker_busy_cycles_per_packet", main),
@@ -45,7 +47,8 @@ def main():
             "-" if n == "S1" else "%.0f" % mode("worker_busy_pct", main),
             mode("worker_busy_pct", "baseline"),
             med([s["stage_cycles_per_packet"]["parse"] for s in ss]),
-            med([s["stage_cycles_per_packet"]["classify_burst"] for s in ss]),
+            med([s["stage_cycles_per_packet"]["classify_burst"] for s in ss]), cached,
+            "%.1f %%" % (100 * statistics.median(vc)) if vc and n != "S1" else "-",
             statistics.median(img), upd))
     print()
     print("%d runs; min / median / max over runs (each run's figure is the median of its rounds);"
