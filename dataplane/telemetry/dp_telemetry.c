@@ -103,10 +103,12 @@ dp_counters_json(size_t *len)
 		sb_printf(&b,
 			  "%s{\"lcore\":%u,\"rx_packets\":%" PRIu64 ",\"tx_packets\":%" PRIu64
 			  ",\"allowed\":%" PRIu64 ",\"denied\":%" PRIu64 ",\"flows_added\":%" PRIu64
-			  ",\"flows\":%u",
+			  ",\"flows\":%u,\"loops\":%" PRIu64 ",\"idle_loops\":%" PRIu64
+			  ",\"busy_cycles\":%" PRIu64,
 			  w ? "," : "", dp.workers[w].lcore, st->rx_pkts, st->tx_pkts, st->allowed,
 			  st->denied, st->flow_added,
-			  dp.workers[w].flows ? dp_flow_count(dp.workers[w].flows) : 0);
+			  dp.workers[w].flows ? dp_flow_count(dp.workers[w].flows) : 0, st->loops,
+			  st->idle_loops, st->busy_cycles);
 		/* read while the worker writes: each 64-bit counter is read whole (x86-64) */
 		const struct dp_vcache *vc = dp.workers[w].dcache ? dp.workers[w].dcache->vc : NULL;
 		if (vc) {

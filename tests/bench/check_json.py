@@ -65,6 +65,22 @@ def main():
         st = s.get("stage_cycles_per_packet", {})
         num(st, "parse", f"{w}.stage")
         num(st, "classify_burst", f"{w}.stage")
+        num(st, "classify_burst_cached", f"{w}.stage")
+        # the worker's own cost per frame, per mode (over memif: the child's counters; S1
+        # over memif has it for enforcement off only, the io child has no worker loop)
+        cpp = s.get("worker_busy_cycles_per_packet") or {}
+        need(any(cpp.values()), f"{w}: no worker_busy_cycles_per_packet")
+        for mode, stats in cpp.items():
+            if stats is None and name == "S1":
+                continue  # plain io forwarding has no worker loop counters
+            for k in ("min", "median", "max"):
+                num(stats, k, f"{w}.worker_busy_cycles_per_packet.{mode}")
+        if name != "S1":
+            vc = s.get("verdict_cache")
+            need(isinstance(vc, dict), f"{w}: no verdict_cache")
+            if isinstance(vc, dict):
+                num(vc, "hits", f"{w}.verdict_cache")
+                need(0 < vc.get("hit_rate", 0) <= 1, f"{w}.verdict_cache.hit_rate")
         if str(s.get("port", "")).startswith("net_memif"):
             # between processes: every frame sent reached mudgate-dp, every frame it sent
             # reached the generator

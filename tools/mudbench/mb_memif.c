@@ -83,6 +83,8 @@ enum mm_mode { MM_BASE, MM_ENF, MM_IO };
 
 struct mm_ctr {
 	uint64_t rx, tx, allowed, denied, flows_added;
+	uint64_t loops, idle_loops, busy_cycles; /* the child's workers, summed */
+	uint64_t vc_hits, vc_misses, vc_inserts; /* their verdict caches */
 	uint64_t drops[DP_DROP_COUNT_];
 	uint64_t reasons[MG_R_COUNT_];
 };
@@ -325,6 +327,18 @@ child_counters(struct mm_child *c, struct mm_ctr *out)
 	out->allowed = jnum(j, "allowed");
 	out->denied = jnum(j, "denied");
 	out->flows_added = jnum(json_object_get(j, "flows"), "added");
+	size_t wi;
+	json_t *wk;
+	json_array_foreach(json_object_get(j, "per_worker"), wi, wk)
+	{
+		out->loops += jnum(wk, "loops");
+		out->idle_loops += jnum(wk, "idle_loops");
+		out->busy_cycles += jnum(wk, "busy_cycles");
+		json_t *vc = json_object_get(wk, "verdict_cache");
+		out->vc_hits += jnum(vc, "hits");
+		out->vc_misses += jnum(vc, "misses");
+		out->vc_inserts += jnum(vc, "inserts");
+	}
 	json_t *d = json_object_get(j, "drops"), *r = json_object_get(j, "reasons");
 	for (int i = 0; i < DP_DROP_COUNT_; i++)
 		out->drops[i] = jnum(d, dp_drop_str(i));
@@ -598,6 +612,10 @@ child_start(struct mm_child *c, bool io)
 struct mm_phase {
 	double mpps, tx_short_pct, blocked_pct, gen_rx_mpps, load_ms;
 	double worker_cpu_pct, gen_cpu_pct; /* on-CPU time of the threads / phase time */
+	/* the child's worker loop (not for the io child): TSC cycles of its loops that received
+	 * frames per frame, those cycles / phase time, loops that received nothing */
+	double busy_cpp, busy_pct, idle_loop_pct;
+	uint64_t vc_hits, vc_misses, vc_inserts; /* the whole phase, handshakes included */
 	uint64_t rx, tx, denied, exp_deny, sent, back, flows_added, stalls;
 	uint64_t drops[DP_DROP_COUNT_];
 	uint64_t reasons[MG_R_COUNT_];
@@ -801,6 +819,16 @@ out_gen:
 	r->blocked_pct = 100.0 * (double)(bl1 - bl0) / ((t1 - t0) * (double)rte_get_tsc_hz());
 	r->worker_cpu_pct = wtid ? (double)(wc1 - wc0) / (t1 - t0) / 1e7 : 0;
 	r->gen_cpu_pct = G.tid ? (double)(gc1 - gc0) / (t1 - t0) / 1e7 : 0;
+	r->vc_hits = s1.vc_hits - s0.vc_hits;
+	r->vc_misses = s1.vc_misses - s0.vc_misses;
+	r->vc_inserts = s1.vc_inserts - s0.vc_inserts;
+	r->busy_cpp =
+		b.rx > a.rx ? (double)(b.busy_cycles - a.busy_cycles) / (double)(b.rx - a.rx) : 0;
+	r->busy_pct = 100.0 * (double)(b.busy_cycles - a.busy_cycles) /
+		      ((t1 - t0) * (double)rte_get_tsc_hz());
+	r->idle_loop_pct = b.loops > a.loops ? 100.0 * (double)(b.idle_loops - a.idle_loops) /
+						       (double)(b.loops - a.loops)
+					     : 0;
 	r->tx_short_pct =
 		calls1 > calls0 ? 100.0 * (double)(short1 - short0) / (calls1 - calls0) : 0;
 	r->rx = s1.rx - s0.rx;
@@ -863,6 +891,7 @@ run_scenario(const struct mb_scenario *s, double duration, int rounds, json_t *o
 	uint32_t n_rules = dp.gen->n_rules[0] + dp.gen->n_rules[1];
 	double stage_parse = 0, stage_classify = 0;
 	mb_stage_cycles(&w, dp.gen, &stage_parse, &stage_classify);
+	double stage_cached = mb_stage_cycles_cached(&w, dp.gen);
 
 	/* the sequences as mbufs, as in ring mode */
 	uint32_t *cum[2] = {NULL, NULL};
@@ -896,6 +925,9 @@ run_scenario(const struct mb_scenario *s, double duration, int rounds, json_t *o
 	double blk_base[MM_MAX_ROUNDS], blk_main[MM_MAX_ROUNDS];
 	double wcpu_base[MM_MAX_ROUNDS], wcpu_main[MM_MAX_ROUNDS];
 	double gcpu_base[MM_MAX_ROUNDS], gcpu_main[MM_MAX_ROUNDS];
+	double cpp_base[MM_MAX_ROUNDS], cpp_main[MM_MAX_ROUNDS];
+	double bpct_base[MM_MAX_ROUNDS], bpct_main[MM_MAX_ROUNDS];
+	double idle_base[MM_MAX_ROUNDS], idle_main[MM_MAX_ROUNDS];
 	double grx_base[MM_MAX_ROUNDS], grx_main[MM_MAX_ROUNDS], load_ms[MM_MAX_ROUNDS];
 	struct mm_phase tot = {0}, r;
 	uint64_t mismatch = 0, lost = 0, not_back = 0, stalls = 0, flows_added = UINT64_MAX;
@@ -912,6 +944,9 @@ run_scenario(const struct mb_scenario *s, double duration, int rounds, json_t *o
 		wcpu_base[k] = r.worker_cpu_pct;
 		gcpu_base[k] = r.gen_cpu_pct;
 		grx_base[k] = r.gen_rx_mpps;
+		cpp_base[k] = r.busy_cpp;
+		bpct_base[k] = r.busy_pct;
+		idle_base[k] = r.idle_loop_pct;
 		lost += r.sent - r.rx;
 		not_back += r.tx - r.back;
 		stalls += r.stalls;
@@ -938,6 +973,9 @@ run_scenario(const struct mb_scenario *s, double duration, int rounds, json_t *o
 			gcpu_base[k] = r.gen_cpu_pct;
 			grx_main[k] = grx_base[k];
 			grx_base[k] = r.gen_rx_mpps;
+			cpp_main[k] = cpp_base[k]; /* the io child has no worker loop counters */
+			bpct_main[k] = bpct_base[k];
+			idle_main[k] = idle_base[k];
 			ratio[k] = mp_main[k] / mp_base[k];
 			tot.drops[DP_DROP_TX_FULL] += r.drops[DP_DROP_TX_FULL];
 			lost += r.sent - r.rx;
@@ -951,6 +989,9 @@ run_scenario(const struct mb_scenario *s, double duration, int rounds, json_t *o
 		wcpu_main[k] = r.worker_cpu_pct;
 		gcpu_main[k] = r.gen_cpu_pct;
 		grx_main[k] = r.gen_rx_mpps;
+		cpp_main[k] = r.busy_cpp;
+		bpct_main[k] = r.busy_pct;
+		idle_main[k] = r.idle_loop_pct;
 		ratio[k] = r.mpps / mp_base[k];
 		load_ms[n_load++] = r.load_ms;
 		/* every frame the generator sent went through the loaded generation: the
@@ -966,6 +1007,9 @@ run_scenario(const struct mb_scenario *s, double duration, int rounds, json_t *o
 		tot.back += r.back;
 		tot.denied += r.denied;
 		tot.exp_deny += r.exp_deny;
+		tot.vc_hits += r.vc_hits;
+		tot.vc_misses += r.vc_misses;
+		tot.vc_inserts += r.vc_inserts;
 		for (int i = 0; i < DP_DROP_COUNT_; i++)
 			tot.drops[i] += r.drops[i];
 		for (int i = 0; i < MG_R_COUNT_; i++)
@@ -1006,14 +1050,44 @@ run_scenario(const struct mb_scenario *s, double duration, int rounds, json_t *o
 					     : "mudgate-dp started without an image (enforcement "
 					       "off, no generation)"));
 	json_object_set_new(sc, "port", json_string("net_memif (between processes)"));
+	/* the child's verdict cache over the enforced phases (each child starts it empty) */
+	if (!s->baseline_only)
+		json_object_set_new(
+			sc, "verdict_cache",
+			json_pack("{s:I,s:I,s:I,s:f}", "hits", (json_int_t)tot.vc_hits, "misses",
+				  (json_int_t)tot.vc_misses, "inserts", (json_int_t)tot.vc_inserts,
+				  "hit_rate",
+				  tot.vc_hits + tot.vc_misses
+					  ? (double)tot.vc_hits /
+						    (double)(tot.vc_hits + tot.vc_misses)
+					  : 0.0));
 	json_object_set_new(sc, "rounds", json_integer(rounds));
 	json_object_set_new(sc, "phase_s", json_real(phase));
-	/* the worker's loop counters are not in the control socket's counters */
+	/* the child's worker loop counters (COUNTERS per_worker); S1's io child has none: only
+	 * the enforcement-off mode is given */
 	json_object_set_new(sc, "max_idle_loop_pct", json_null());
-	json_object_set_new(sc, "idle_loop_pct", json_null());
 	json_object_set_new(sc, "rx_per_busy_loop", json_null());
-	json_object_set_new(sc, "worker_busy_cycles_per_packet", json_null());
-	json_object_set_new(sc, "worker_busy_pct", json_null());
+	if (s->baseline_only) {
+		json_object_set_new(
+			sc, "idle_loop_pct",
+			json_pack("{s:o}", "enforcement_off", stats3(idle_main, rounds)));
+		json_object_set_new(
+			sc, "worker_busy_cycles_per_packet",
+			json_pack("{s:o}", "enforcement_off", stats3(cpp_main, rounds)));
+		json_object_set_new(
+			sc, "worker_busy_pct",
+			json_pack("{s:o}", "enforcement_off", stats3(bpct_main, rounds)));
+	} else {
+		json_object_set_new(sc, "idle_loop_pct",
+				    json_pack("{s:o,s:o}", "baseline", stats3(idle_base, rounds),
+					      "enforced", stats3(idle_main, rounds)));
+		json_object_set_new(sc, "worker_busy_cycles_per_packet",
+				    json_pack("{s:o,s:o}", "baseline", stats3(cpp_base, rounds),
+					      "enforced", stats3(cpp_main, rounds)));
+		json_object_set_new(sc, "worker_busy_pct",
+				    json_pack("{s:o,s:o}", "baseline", stats3(bpct_base, rounds),
+					      "enforced", stats3(bpct_main, rounds)));
+	}
 	/* the generator's side. blocked_pct: the share of the phase spent in loops in which the
 	 * child held a port back (its receive ring full, or the window of frames not yet back
 	 * reached): near 100 % the child sets the rate, near 0 % the generator does (the figure
@@ -1077,9 +1151,9 @@ run_scenario(const struct mb_scenario *s, double duration, int rounds, json_t *o
 			    json_pack("{s:I,s:f}", "generation_bytes",
 				      (json_int_t)(h1 > h0 ? h1 - h0 : 0), "per_rule_bytes",
 				      n_rules ? (double)(h1 > h0 ? h1 - h0 : 0) / n_rules : 0));
-	json_object_set_new(
-		sc, "stage_cycles_per_packet",
-		json_pack("{s:f,s:f}", "parse", stage_parse, "classify_burst", stage_classify));
+	json_object_set_new(sc, "stage_cycles_per_packet",
+			    json_pack("{s:f,s:f,s:f}", "parse", stage_parse, "classify_burst",
+				      stage_classify, "classify_burst_cached", stage_cached));
 	if (w.n_flows)
 		json_object_set_new(
 			sc, "handshakes",

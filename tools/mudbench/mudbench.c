@@ -1231,6 +1231,12 @@ mb_stage_cycles(const struct mb_workload *w, const struct dp_gen *g, double *par
 	stage_cycles(w, g, parse_c, classify_c);
 }
 
+double
+mb_stage_cycles_cached(const struct mb_workload *w, const struct dp_gen *g)
+{
+	return stage_cycles_cached(w, g);
+}
+
 json_t *
 mb_machine(void)
 {

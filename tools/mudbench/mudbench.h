@@ -87,6 +87,7 @@ json_t *mb_stats_of(double *v, uint32_t n); /* sorts v; {min, median, p99, max, 
 size_t mb_heap_used(void);
 void mb_stage_cycles(const struct mb_workload *w, const struct dp_gen *g, double *parse_c,
 		     double *classify_c);
+double mb_stage_cycles_cached(const struct mb_workload *w, const struct dp_gen *g);
 json_t *mb_machine(void);
 double mb_mem_per_device(void);
 struct rte_mempool *mb_seq_pool(const struct mb_scenario *s, uint32_t n);
