@@ -84,7 +84,7 @@ enum mm_mode { MM_BASE, MM_ENF, MM_IO };
 struct mm_ctr {
 	uint64_t rx, tx, allowed, denied, flows_added;
 	uint64_t loops, idle_loops, busy_cycles; /* the child's workers, summed */
-	uint64_t vc_hits, vc_misses, vc_inserts; /* their verdict caches */
+	struct dp_vcache_stats vc;               /* their verdict caches */
 	uint64_t drops[DP_DROP_COUNT_];
 	uint64_t reasons[MG_R_COUNT_];
 };
@@ -335,9 +335,14 @@ child_counters(struct mm_child *c, struct mm_ctr *out)
 		out->idle_loops += jnum(wk, "idle_loops");
 		out->busy_cycles += jnum(wk, "busy_cycles");
 		json_t *vc = json_object_get(wk, "verdict_cache");
-		out->vc_hits += jnum(vc, "hits");
-		out->vc_misses += jnum(vc, "misses");
-		out->vc_inserts += jnum(vc, "inserts");
+		out->vc.hits += jnum(vc, "hits");
+		out->vc.misses += jnum(vc, "misses");
+		out->vc.inserts += jnum(vc, "inserts");
+		out->vc.uncacheable += jnum(vc, "uncacheable");
+		out->vc.flushes += jnum(vc, "flushes");
+		out->vc.flow_changed += jnum(vc, "flow_changed");
+		out->vc.moves += jnum(vc, "moves");
+		out->vc.evictions += jnum(vc, "evictions");
 	}
 	json_t *d = json_object_get(j, "drops"), *r = json_object_get(j, "reasons");
 	for (int i = 0; i < DP_DROP_COUNT_; i++)
@@ -371,22 +376,10 @@ child_argv(char **av, int max, bool io, char store[][256])
 	av[n++] = io ? M.self : M.dp_path;
 	if (io)
 		av[n++] = "--memif-io-child";
-	av[n++] = "--lcores";
-	av[n++] = "0@0,1@1";
 	/* one at a time: the same prefix for all of this run's children */
 	snprintf(store[k], 256, "--file-prefix=mbdp%d", (int)getpid());
 	av[n++] = store[k++];
-	if (M.huge) {
-		av[n++] = "--in-memory";
-	} else {
-		av[n++] = "--no-huge";
-		av[n++] = "--no-shconf";
-		av[n++] = "-m";
-		av[n++] = io ? "512" : "2048";
-	}
-	av[n++] = "--no-pci";
-	av[n++] = "--no-telemetry";
-	av[n++] = "--log-level=lib.eal:error";
+	n = mb_eal_args(av, n, M.huge, io ? "512" : "2048", "0@0,1@1");
 	for (int i = 0; i < 2; i++) {
 		char a[200];
 		memif_args(a, sizeof(a), i, "server");
@@ -607,6 +600,21 @@ child_start(struct mm_child *c, bool io)
 	return 0;
 }
 
+/* sum += b - a, counter by counter */
+static void
+vc_sum(struct dp_vcache_stats *sum, const struct dp_vcache_stats *a,
+       const struct dp_vcache_stats *b)
+{
+	sum->hits += b->hits - a->hits;
+	sum->misses += b->misses - a->misses;
+	sum->inserts += b->inserts - a->inserts;
+	sum->uncacheable += b->uncacheable - a->uncacheable;
+	sum->flushes += b->flushes - a->flushes;
+	sum->flow_changed += b->flow_changed - a->flow_changed;
+	sum->moves += b->moves - a->moves;
+	sum->evictions += b->evictions - a->evictions;
+}
+
 /* ---- phases ------------------------------------------------------------------------------- */
 
 struct mm_phase {
@@ -615,7 +623,7 @@ struct mm_phase {
 	/* the child's worker loop (not for the io child): TSC cycles of its loops that received
 	 * frames per frame, those cycles / phase time, loops that received nothing */
 	double busy_cpp, busy_pct, idle_loop_pct;
-	uint64_t vc_hits, vc_misses, vc_inserts; /* the whole phase, handshakes included */
+	struct dp_vcache_stats vc0, vc1; /* the child's at the start and the end of the phase */
 	uint64_t rx, tx, denied, exp_deny, sent, back, flows_added, stalls;
 	uint64_t drops[DP_DROP_COUNT_];
 	uint64_t reasons[MG_R_COUNT_];
@@ -819,9 +827,8 @@ out_gen:
 	r->blocked_pct = 100.0 * (double)(bl1 - bl0) / ((t1 - t0) * (double)rte_get_tsc_hz());
 	r->worker_cpu_pct = wtid ? (double)(wc1 - wc0) / (t1 - t0) / 1e7 : 0;
 	r->gen_cpu_pct = G.tid ? (double)(gc1 - gc0) / (t1 - t0) / 1e7 : 0;
-	r->vc_hits = s1.vc_hits - s0.vc_hits;
-	r->vc_misses = s1.vc_misses - s0.vc_misses;
-	r->vc_inserts = s1.vc_inserts - s0.vc_inserts;
+	r->vc0 = s0.vc;
+	r->vc1 = s1.vc;
 	r->busy_cpp =
 		b.rx > a.rx ? (double)(b.busy_cycles - a.busy_cycles) / (double)(b.rx - a.rx) : 0;
 	r->busy_pct = 100.0 * (double)(b.busy_cycles - a.busy_cycles) /
@@ -1007,9 +1014,7 @@ run_scenario(const struct mb_scenario *s, double duration, int rounds, json_t *o
 		tot.back += r.back;
 		tot.denied += r.denied;
 		tot.exp_deny += r.exp_deny;
-		tot.vc_hits += r.vc_hits;
-		tot.vc_misses += r.vc_misses;
-		tot.vc_inserts += r.vc_inserts;
+		vc_sum(&tot.vc1, &r.vc0, &r.vc1);
 		for (int i = 0; i < DP_DROP_COUNT_; i++)
 			tot.drops[i] += r.drops[i];
 		for (int i = 0; i < MG_R_COUNT_; i++)
@@ -1052,15 +1057,7 @@ run_scenario(const struct mb_scenario *s, double duration, int rounds, json_t *o
 	json_object_set_new(sc, "port", json_string("net_memif (between processes)"));
 	/* the child's verdict cache over the enforced phases (each child starts it empty) */
 	if (!s->baseline_only)
-		json_object_set_new(
-			sc, "verdict_cache",
-			json_pack("{s:I,s:I,s:I,s:f}", "hits", (json_int_t)tot.vc_hits, "misses",
-				  (json_int_t)tot.vc_misses, "inserts", (json_int_t)tot.vc_inserts,
-				  "hit_rate",
-				  tot.vc_hits + tot.vc_misses
-					  ? (double)tot.vc_hits /
-						    (double)(tot.vc_hits + tot.vc_misses)
-					  : 0.0));
+		json_object_set_new(sc, "verdict_cache", mb_vcache_json(&tot.vc0, &tot.vc1));
 	json_object_set_new(sc, "rounds", json_integer(rounds));
 	json_object_set_new(sc, "phase_s", json_real(phase));
 	/* the child's worker loop counters (COUNTERS per_worker); S1's io child has none: only
@@ -1257,19 +1254,7 @@ mb_memif_run(const struct mb_scenario *const *sel, size_t n_sel, double duration
 	snprintf(fp, sizeof(fp), "--file-prefix=mbgen%d", (int)getpid());
 	eal[ne++] = M.self;
 	eal[ne++] = fp;
-	if (M.huge) {
-		eal[ne++] = "--in-memory";
-	} else {
-		eal[ne++] = "--no-huge";
-		eal[ne++] = "--no-shconf";
-		eal[ne++] = "-m";
-		eal[ne++] = "3072";
-	}
-	eal[ne++] = "--no-pci";
-	eal[ne++] = "--no-telemetry";
-	eal[ne++] = "--lcores";
-	eal[ne++] = "0@0,1@0";
-	eal[ne++] = "--log-level=lib.eal:error";
+	ne = mb_eal_args(eal, ne, M.huge, "3072", "0@0,1@0");
 	eal[ne++] = "--log-level=user1:error";
 	/* without shared config (--no-shconf, --in-memory) memif says at every probe that it
 	 * cannot register its multi-process action, which it does not need here */

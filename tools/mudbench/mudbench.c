@@ -585,6 +585,16 @@ handshakes(struct mb_workload *w, struct rte_mempool *mp)
 	}
 }
 
+/* {baseline: stats, enforced: stats} of one figure over the rounds; S1's second mode is plain
+ * io forwarding, which has no worker loop figures (null). */
+static json_t *
+per_mode(const struct mb_scenario *s, double *base, double *enf, int rounds)
+{
+	return json_pack("{s:o,s:o}", "baseline", stats_of(base, (uint32_t)rounds),
+			 s->baseline_only ? "io" : "enforced",
+			 s->baseline_only ? json_null() : stats_of(enf, (uint32_t)rounds));
+}
+
 static int
 run_scenario(const struct mb_scenario *s, double duration, int rounds, json_t *out)
 {
@@ -788,25 +798,10 @@ run_scenario(const struct mb_scenario *s, double duration, int rounds, json_t *o
 	json_object_set_new(sc, "port", json_string("net_ring (in process)"));
 	/* the worker's verdict cache over the whole scenario (all enforcement rounds) */
 	if (vc) {
-		const struct dp_vcache_stats *v1 = dp_vcache_stats(vc);
-		uint64_t vh = v1->hits - vc0.hits, vm = v1->misses - vc0.misses;
-		json_object_set_new(
-			sc, "verdict_cache",
-			json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f}", "entries_ipv4",
-				  (json_int_t)vcache_entries, "bytes",
-				  (json_int_t)dp_vcache_bytes(vc), "hits", (json_int_t)vh, "misses",
-				  (json_int_t)vm, "inserts",
-				  (json_int_t)(v1->inserts - vc0.inserts), "uncacheable",
-				  (json_int_t)(v1->uncacheable - vc0.uncacheable), "flushes",
-				  (json_int_t)(v1->flushes - vc0.flushes), "hit_rate",
-				  vh + vm ? (double)vh / (double)(vh + vm) : 0.0));
-		json_t *vj = json_object_get(sc, "verdict_cache");
-		json_object_set_new(
-			vj, "flow_changed",
-			json_integer((json_int_t)(v1->flow_changed - vc0.flow_changed)));
-		json_object_set_new(vj, "moves", json_integer((json_int_t)(v1->moves - vc0.moves)));
-		json_object_set_new(vj, "evictions",
-				    json_integer((json_int_t)(v1->evictions - vc0.evictions)));
+		json_t *vj = mb_vcache_json(&vc0, dp_vcache_stats(vc));
+		json_object_set_new(vj, "entries_ipv4", json_integer(vcache_entries));
+		json_object_set_new(vj, "bytes", json_integer((json_int_t)dp_vcache_bytes(vc)));
+		json_object_set_new(sc, "verdict_cache", vj);
 	} else {
 		json_object_set_new(sc, "verdict_cache", json_null());
 	}
@@ -815,30 +810,15 @@ run_scenario(const struct mb_scenario *s, double duration, int rounds, json_t *o
 	json_object_set_new(sc, "max_idle_loop_pct", json_real(idle_max));
 	/* the worker's loops that received nothing, per mode: a busy worker has few (the
 	 * generator keeps up), a starved one many */
-	json_object_set_new(
-		sc, "idle_loop_pct",
-		json_pack("{s:o,s:o}", "baseline", stats_of(idle_base, (uint32_t)rounds),
-			  s->baseline_only ? "io" : "enforced",
-			  s->baseline_only ? json_null() : stats_of(idle_enf, (uint32_t)rounds)));
+	json_object_set_new(sc, "idle_loop_pct", per_mode(s, idle_base, idle_enf, rounds));
 	/* frames per loop that received any (2 ports x 32 at most): near 64, the worker is
 	 * saturated; far below, it waits for the generator */
-	json_object_set_new(
-		sc, "rx_per_busy_loop",
-		json_pack("{s:o,s:o}", "baseline", stats_of(busy_base, (uint32_t)rounds),
-			  s->baseline_only ? "io" : "enforced",
-			  s->baseline_only ? json_null() : stats_of(busy_enf, (uint32_t)rounds)));
+	json_object_set_new(sc, "rx_per_busy_loop", per_mode(s, busy_base, busy_enf, rounds));
 	/* the worker's own cost: TSC cycles of its loops that received frames, per frame, and
 	 * the share of the phase it spent in them (the rest: waiting for the generator) */
-	json_object_set_new(
-		sc, "worker_busy_cycles_per_packet",
-		json_pack("{s:o,s:o}", "baseline", stats_of(bcpp_base, (uint32_t)rounds),
-			  s->baseline_only ? "io" : "enforced",
-			  s->baseline_only ? json_null() : stats_of(bcpp_enf, (uint32_t)rounds)));
-	json_object_set_new(
-		sc, "worker_busy_pct",
-		json_pack("{s:o,s:o}", "baseline", stats_of(bpct_base, (uint32_t)rounds),
-			  s->baseline_only ? "io" : "enforced",
-			  s->baseline_only ? json_null() : stats_of(bpct_enf, (uint32_t)rounds)));
+	json_object_set_new(sc, "worker_busy_cycles_per_packet",
+			    per_mode(s, bcpp_base, bcpp_enf, rounds));
+	json_object_set_new(sc, "worker_busy_pct", per_mode(s, bpct_base, bpct_enf, rounds));
 	json_object_set_new(
 		sc, "workload",
 		json_pack("{s:i,s:i,s:i,s:i,s:f,s:i,s:s,s:i,s:i,s:f,s:b,s:f}", "devices",
@@ -1102,19 +1082,7 @@ main(int argc, char **argv)
 	char *eal[16];
 	int ne = 0;
 	eal[ne++] = argv[0];
-	if (have_hugepages()) {
-		eal[ne++] = "--in-memory";
-	} else {
-		eal[ne++] = "--no-huge"; /* implies legacy memory: no --in-memory */
-		eal[ne++] = "--no-shconf";
-		eal[ne++] = "-m";
-		eal[ne++] = "3072";
-	}
-	eal[ne++] = "--no-pci";
-	eal[ne++] = "--no-telemetry";
-	eal[ne++] = "--lcores";
-	eal[ne++] = "0@0,1@1,2@0";
-	eal[ne++] = "--log-level=lib.eal:error";
+	ne = mb_eal_args(eal, ne, have_hugepages(), "3072", "0@0,1@1,2@0");
 	eal[ne++] = "--log-level=user1:error";
 	eal[ne] = NULL;
 	optind = 1;
@@ -1235,6 +1203,38 @@ double
 mb_stage_cycles_cached(const struct mb_workload *w, const struct dp_gen *g)
 {
 	return stage_cycles_cached(w, g);
+}
+
+json_t *
+mb_vcache_json(const struct dp_vcache_stats *a, const struct dp_vcache_stats *b)
+{
+	uint64_t h = b->hits - a->hits, m = b->misses - a->misses;
+#define D(f) (json_int_t)(b->f - a->f)
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f}", "hits", (json_int_t)h, "misses",
+			 (json_int_t)m, "inserts", D(inserts), "uncacheable", D(uncacheable),
+			 "flushes", D(flushes), "flow_changed", D(flow_changed), "moves", D(moves),
+			 "evictions", D(evictions), "hit_rate",
+			 h + m ? (double)h / (double)(h + m) : 0.0);
+#undef D
+}
+
+int
+mb_eal_args(char **v, int n, bool huge, const char *mem_mb, const char *lcores)
+{
+	if (huge) {
+		v[n++] = "--in-memory";
+	} else {
+		v[n++] = "--no-huge"; /* implies legacy memory: no --in-memory */
+		v[n++] = "--no-shconf";
+		v[n++] = "-m";
+		v[n++] = (char *)mem_mb;
+	}
+	v[n++] = "--no-pci";
+	v[n++] = "--no-telemetry";
+	v[n++] = "--lcores";
+	v[n++] = (char *)lcores;
+	v[n++] = "--log-level=lib.eal:error";
+	return n;
 }
 
 json_t *

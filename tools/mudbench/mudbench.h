@@ -88,6 +88,13 @@ size_t mb_heap_used(void);
 void mb_stage_cycles(const struct mb_workload *w, const struct dp_gen *g, double *parse_c,
 		     double *classify_c);
 double mb_stage_cycles_cached(const struct mb_workload *w, const struct dp_gen *g);
+struct dp_vcache_stats;
+/* A verdict cache's counters from snapshot a to snapshot b, with the hit rate. */
+json_t *mb_vcache_json(const struct dp_vcache_stats *a, const struct dp_vcache_stats *b);
+/* Appends the EAL arguments every mudbench process and child shares to v[n...]: memory
+ * (hugepages in memory, else --no-huge with mem_mb MB), no PCI, no telemetry, the lcore map,
+ * EAL logs at error. Returns the new count. */
+int mb_eal_args(char **v, int n, bool huge, const char *mem_mb, const char *lcores);
 json_t *mb_machine(void);
 double mb_mem_per_device(void);
 struct rte_mempool *mb_seq_pool(const struct mb_scenario *s, uint32_t n);
